@@ -83,18 +83,13 @@ export function adamW(vars: tf.Variable[], lr = 1e-3, wd = 0.01): AdamW {
     m: vars.map((v) => tf.variable(tf.zerosLike(v), false)), v: vars.map((v) => tf.variable(tf.zerosLike(v), false)) };
 }
 
-/** One distillation step: returns the loss before the update. */
-export function distillStep(c: TinyConfig, teacher: Record<string, tf.Tensor>, student: Record<string, tf.Variable>,
-  opt: AdamW, ids: tf.Tensor2D): number {
-  const names = Object.keys(student);
-  const vars = names.map((n) => student[n]);
-  const tl = tinyForward(c, teacher, ids); // [N, V]
-  const { value, grads } = tf.variableGrads(() => klLoss(tl, tinyForward(c, student, ids)), vars);
+/** Applies one AdamW update in place (torch.optim.AdamW semantics: decoupled weight decay). */
+export function adamWUpdate(opt: AdamW, vars: tf.Variable[], grads: tf.NamedTensorMap): void {
   opt.step++;
   const bc1 = 1 - opt.beta1 ** opt.step, bc2 = 1 - opt.beta2 ** opt.step;
   tf.tidy(() => {
-    names.forEach((n, i) => {
-      const g = grads[vars[i].name], p = vars[i];
+    vars.forEach((p, i) => {
+      const g = grads[p.name];
       const m = tf.add(tf.mul(opt.m[i], opt.beta1), tf.mul(g, 1 - opt.beta1));
       const v = tf.add(tf.mul(opt.v[i], opt.beta2), tf.mul(tf.square(g), 1 - opt.beta2));
       opt.m[i].assign(m); opt.v[i].assign(v);
@@ -102,6 +97,15 @@ export function distillStep(c: TinyConfig, teacher: Record<string, tf.Tensor>, s
       p.assign(tf.sub(tf.mul(p, 1 - opt.lr * opt.wd), tf.mul(upd, opt.lr)));
     });
   });
+}
+
+/** One distillation step: teacher forward, student forward+backward, AdamW; returns the loss before the update. */
+export function distillStep(c: TinyConfig, teacher: Record<string, tf.Tensor>, student: Record<string, tf.Variable>,
+  opt: AdamW, ids: tf.Tensor2D): number {
+  const vars = Object.values(student);
+  const tl = tinyForward(c, teacher, ids); // [N, V]
+  const { value, grads } = tf.variableGrads(() => klLoss(tl, tinyForward(c, student, ids)), vars);
+  adamWUpdate(opt, vars, grads);
   const loss = value.dataSync()[0];
   tf.dispose([tl, value, grads]);
   return loss;

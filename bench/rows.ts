@@ -1,0 +1,147 @@
+/**
+ * This project's side of each benchmark row, run in a child process (one row per process, so peak RSS is per row):
+ *   node --import tsx bench/rows.ts <row> <outDir> [backend]
+ * Prints one JSON line. Rows: sgemm, tiny_step, real_forward, real_distill.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend, loadNativeAddon, type BackendRequest } from '../src/backend/index.js';
+import { TINY_DEFAULT, tinyParamShapes, distillStep, adamW, adamWUpdate, klLoss } from './tiny_model.js';
+import { loadModel } from '../src/io/checkpoint.js';
+import { forward } from '../src/model/forward.js';
+import type { ModelSpec, Params } from '../src/types.js';
+
+export const REAL_MODEL_DIR = '.cache/models/smollm2-135m';
+const now = () => performance.now();
+const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
+
+/** Median of the timings (ms) of `iters` calls after `warmup` calls. */
+function timeIt(fn: () => void, warmup: number, iters: number): { medianMs: number; allMs: number[] } {
+  for (let i = 0; i < warmup; i++) fn();
+  const all: number[] = [];
+  for (let i = 0; i < iters; i++) { const t0 = now(); fn(); all.push(now() - t0); }
+  const sorted = [...all].sort((a, b) => a - b);
+  return { medianMs: sorted[Math.floor(sorted.length / 2)], allMs: all };
+}
+
+/** Deterministic token ids [B, T] in [0, vocab). */
+export function benchIds(B: number, T: number, vocab: number): Int32Array {
+  return Int32Array.from({ length: B * T }, (_, i) => (i * 7919 + 13) % vocab);
+}
+
+function sgemm(): Record<string, unknown> {
+  const n = 1024, flop = 2 * n * n * n;
+  const a = tf.randomUniform([n, n], -1, 1, 'float32', 1), b = tf.randomUniform([n, n], -1, 1, 'float32', 2);
+  const tfjs = timeIt(() => tf.matMul(a, b).dispose(), 2, 10);
+  const row: Record<string, unknown> = { n, tfjsGflops: flop / tfjs.medianMs / 1e6, tfjsMs: tfjs.medianMs };
+  const addon = loadNativeAddon().addon;
+  if (addon) {
+    const av = a.dataSync() as Float32Array, bv = b.dataSync() as Float32Array, c = new Float32Array(n * n);
+    const zero = new Int32Array([0]);
+    const raw = timeIt(() => addon.gemmBatch(av, bv, c, zero, zero, n, n, n, false, false), 2, 10);
+    row.openblasGflops = flop / raw.medianMs / 1e6;
+    row.openblasMs = raw.medianMs;
+  }
+  tf.dispose([a, b]);
+  return row;
+}
+
+function readTiny(dir: string): { teacher: Record<string, tf.Tensor>; student: Record<string, tf.Variable>; ids: tf.Tensor2D; B: number; T: number } {
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { B: number; T: number };
+  const buf = fs.readFileSync(path.join(dir, 'weights.bin'));
+  const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  let off = 0;
+  const take = (shape: number[]) => { const n = shape.reduce((p, s) => p * s, 1); const t = tf.tensor(all.slice(off, off + n), shape); off += n; return t; };
+  const teacher: Record<string, tf.Tensor> = {}, student: Record<string, tf.Variable> = {};
+  for (const [name, shape] of tinyParamShapes(TINY_DEFAULT)) teacher[name] = take(shape);
+  for (const [name, shape] of tinyParamShapes(TINY_DEFAULT)) student[name] = tf.variable(take(shape), true, `student.${name}`);
+  const ids = tf.tensor2d(benchIds(meta.B, meta.T, TINY_DEFAULT.vocab), [meta.B, meta.T], 'int32');
+  return { teacher, student, ids, ...meta };
+}
+
+function tinyStep(dir: string): Record<string, unknown> {
+  const { teacher, student, ids, B, T } = readTiny(dir);
+  const opt = adamW(Object.values(student));
+  const losses: number[] = [];
+  const t = timeIt(() => { losses.push(distillStep(TINY_DEFAULT, teacher, student, opt, ids)); }, 2, 8);
+  return { B, T, stepMs: t.medianMs, tokensPerS: (B * T) / (t.medianMs / 1000), firstLosses: losses.slice(0, 3) };
+}
+
+/** A half-width student from the teacher: first half of hidden channels and MLP neurons (heads kept, head_dim explicit). */
+export function halfWidth(spec: ModelSpec, params: Params): { spec: ModelSpec; params: Params } {
+  const D = spec.hiddenSize / 2, F = spec.ffnHiddenSize / 2;
+  const out: Params = {};
+  for (const [name, t] of Object.entries(params)) {
+    const s = t.shape as number[];
+    let size: number[] = [...s];
+    if (/embed_tokens|lm_head/.test(name)) size = [s[0], D];
+    else if (/(layernorm|model\.norm)\.(weight|bias)$/.test(name)) size = [D];
+    else if (/(q|k|v)_proj\.weight$/.test(name)) size = [s[0], D];
+    else if (/o_proj\.weight$/.test(name)) size = [D, s[1]];
+    else if (/(gate|up)_proj\.weight$/.test(name)) size = [F, D];
+    else if (/down_proj\.weight$/.test(name)) size = [D, F];
+    else if (/o_proj\.bias$|down_proj\.bias$/.test(name)) size = [D];
+    else if (/(gate|up)_proj\.bias$/.test(name)) size = [F];
+    out[name] = tf.slice(t, s.map(() => 0), size);
+  }
+  return { spec: { ...spec, hiddenSize: D, ffnHiddenSize: F }, params: out };
+}
+
+async function realForward(B: number, T: number): Promise<Record<string, unknown>> {
+  const m = await loadModel(REAL_MODEL_DIR);
+  const ids = tf.tensor2d(benchIds(B, T, m.spec.vocabSize), [B, T], 'int32');
+  const plain = timeIt(() => tf.tidy(() => { forward(m.spec, m.params, ids).dataSync(); }), 1, 3);
+  // Importance-style taps: accumulate mean |x| of every tap into kept tensors.
+  const acc = new Map<string, tf.Tensor>();
+  const taps = timeIt(() => tf.tidy(() => {
+    forward(m.spec, m.params, ids, {
+      onTap: (name, layer, x) => {
+        const key = `${name}.${layer}`;
+        const s = tf.mean(tf.abs(x), [0, 1]);
+        const prev = acc.get(key);
+        acc.set(key, tf.keep(prev ? tf.add(prev, s) : s));
+        prev?.dispose();
+      },
+    }).dataSync();
+  }), 1, 3);
+  tf.dispose([...acc.values(), ids]);
+  tf.dispose(m.params);
+  return { B, T, forwardMs: plain.medianMs, tokensPerS: (B * T) / (plain.medianMs / 1000), tapsForwardMs: taps.medianMs, tapsOverPlain: taps.medianMs / plain.medianMs };
+}
+
+async function realDistill(B: number, T: number, iters: number): Promise<Record<string, unknown>> {
+  const m = await loadModel(REAL_MODEL_DIR);
+  const st = halfWidth(m.spec, m.params);
+  const names = Object.keys(st.params);
+  const vars = names.map((n) => tf.variable(st.params[n], true, `student.${n}`));
+  const sp: Params = Object.fromEntries(names.map((n, i) => [n, vars[i]]));
+  const opt = adamW(vars, 1e-4, 0.01);
+  const ids = tf.tensor2d(benchIds(B, T, m.spec.vocabSize), [B, T], 'int32');
+  const V = m.spec.vocabSize;
+  const losses: number[] = [];
+  const step = () => {
+    const tl = tf.tidy(() => tf.reshape(forward(m.spec, m.params, ids), [B * T, V]) as tf.Tensor2D); // [B*T, V]
+    const { value, grads } = tf.variableGrads(() => klLoss(tl, tf.reshape(forward(st.spec, sp, ids), [B * T, V]) as tf.Tensor2D), vars);
+    adamWUpdate(opt, vars, grads);
+    losses.push(value.dataSync()[0]);
+    tf.dispose([tl, value, grads]);
+  };
+  const t = timeIt(step, 1, iters);
+  return { B, T, studentHidden: st.spec.hiddenSize, studentFfn: st.spec.ffnHiddenSize, stepMs: t.medianMs, tokensPerS: (B * T) / (t.medianMs / 1000), firstLosses: losses.slice(0, 2) };
+}
+
+async function main(): Promise<void> {
+  const [row, dir, backend = 'native'] = process.argv.slice(2);
+  const info = await selectBackend(backend as BackendRequest, { log: false });
+  const t0 = now();
+  let res: Record<string, unknown>;
+  if (row === 'sgemm') res = sgemm();
+  else if (row === 'tiny_step') res = tinyStep(path.join(dir, 'tiny'));
+  else if (row === 'real_forward') res = await realForward(8, 256);
+  else if (row === 'real_distill') res = await realDistill(Number(process.env.BENCH_B ?? 8), Number(process.env.BENCH_T ?? 256), 2);
+  else throw new Error(`bench/rows.ts: unknown row '${row}', expected sgemm | tiny_step | real_forward | real_distill`);
+  process.stdout.write(JSON.stringify({ row, backend: info.name, ...res, wallS: (now() - t0) / 1000, peakRssMB: peakRssMB() }) + '\n');
+}
+
+if (require.main === module) main().catch((e) => { process.stdout.write(JSON.stringify({ error: String((e as Error).stack ?? e) }) + '\n'); process.exit(1); });

@@ -1,0 +1,95 @@
+/**
+ * Side-by-side benchmark of this project (tfjs + native kernels) and PyTorch CPU from .venv, same shapes, same
+ * weights, same token ids; one child process per row and side (peak RSS is per row). Writes bench/out/report-*.json.
+ *   npm run bench                          # all rows
+ *   node --import tsx bench/run.ts --rows sgemm,tiny_step --backend native
+ * Rows: sgemm (1024² matmul), tiny_step (2-layer D256 distillation step), real_forward (SmolLM2-135M, 8×256),
+ * real_distill (teacher 135M, student at half width, 8×256; BENCH_B / BENCH_T change the batch).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../src/backend/index.js';
+import { TINY_DEFAULT, tinyWeights } from './tiny_model.js';
+
+const ROOT = path.resolve(__dirname, '..');
+const OUT = path.join(ROOT, 'bench', 'out');
+const ALL_ROWS = ['sgemm', 'tiny_step', 'real_forward', 'real_distill'];
+type Row = Record<string, unknown> & { error?: string; peakRssMB?: number };
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
+}
+
+function writeTiny(B: number, T: number): void {
+  const dir = path.join(OUT, 'tiny');
+  fs.mkdirSync(dir, { recursive: true });
+  const parts: Buffer[] = [];
+  for (const seed of [1, 2]) for (const { data } of tinyWeights(TINY_DEFAULT, seed).values()) parts.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  fs.writeFileSync(path.join(dir, 'weights.bin'), Buffer.concat(parts));
+  fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ B, T, config: TINY_DEFAULT }));
+}
+
+function runChild(cmd: string, args: string[]): Row {
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: process.env, maxBuffer: 1 << 26, timeout: 1800_000 });
+  const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (!line) return { error: `exit ${r.status} ${r.signal ?? ''}: ${(r.stderr ?? '').split('\n').slice(-6).join(' | ')}` };
+  return JSON.parse(line) as Row;
+}
+
+const f = (x: unknown, d = 1) => (typeof x === 'number' ? x.toFixed(d) : '-');
+
+function summarise(row: string, ours: Row, torch: Row): { line: string; ratios: Record<string, number> } {
+  const ratios: Record<string, number> = {};
+  const num = (r: Row, k: string) => (typeof r[k] === 'number' ? (r[k] as number) : NaN);
+  let line: string;
+  if (row === 'sgemm') {
+    ratios.tfjsOverOpenblas = num(ours, 'tfjsGflops') / num(ours, 'openblasGflops');
+    ratios.tfjsOverTorch = num(ours, 'tfjsGflops') / num(torch, 'torchGflops');
+    line = `sgemm 1024²: tfjs ${f(ours.tfjsGflops)} GFLOP/s, raw OpenBLAS ${f(ours.openblasGflops)}, torch ${f(torch.torchGflops)} | ` +
+      `tfjs/OpenBLAS ${f(ratios.tfjsOverOpenblas, 2)} (target ≥ 0.80), tfjs/torch ${f(ratios.tfjsOverTorch, 2)}`;
+  } else if (row === 'real_forward') {
+    ratios.oursOverTorch = num(ours, 'tokensPerS') / num(torch, 'tokensPerS');
+    ratios.tapsOverPlain = num(ours, 'tapsOverPlain');
+    line = `real forward 8×256: ours ${f(ours.tokensPerS, 0)} tok/s, torch ${f(torch.tokensPerS, 0)} tok/s, ratio ${f(ratios.oursOverTorch, 2)}; ` +
+      `taps/plain ${f(ratios.tapsOverPlain, 2)} (target ≤ 1.10)`;
+  } else {
+    ratios.oursOverTorch = num(ours, 'tokensPerS') / num(torch, 'tokensPerS');
+    line = `${row} ${ours.B ?? '?'}×${ours.T ?? '?'}: ours ${f(ours.stepMs, 0)} ms/step (${f(ours.tokensPerS, 0)} tok/s), torch ${f(torch.stepMs, 0)} ms/step ` +
+      `(${f(torch.tokensPerS, 0)} tok/s), ratio ${f(ratios.oursOverTorch, 2)} (target ≥ 1.0); losses ours ${JSON.stringify(ours.firstLosses)} torch ${JSON.stringify(torch.firstLosses)}`;
+  }
+  line += ` | peak RSS ours ${f(ours.peakRssMB, 0)} MB, torch ${f(torch.peakRssMB, 0)} MB`;
+  if (ours.error) line += `\n    ours failed: ${ours.error}`;
+  if (torch.error) line += `\n    torch failed: ${torch.error}`;
+  return { line, ratios };
+}
+
+async function main(): Promise<void> {
+  const rows = arg('rows', ALL_ROWS.join(',')).split(',').filter(Boolean);
+  const backend = arg('backend', 'auto');
+  for (const r of rows) if (!ALL_ROWS.includes(r)) throw new Error(`bench/run.ts: unknown row '${r}', expected ${ALL_ROWS.join(', ')}`);
+  await selectBackend('cpu', { log: false });
+  fs.mkdirSync(OUT, { recursive: true });
+  writeTiny(8, 128);
+  tf.disposeVariables();
+  const py = path.join(ROOT, '.venv', 'bin', 'python');
+  const env = { OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? '(unset)', cpus: (await import('node:os')).cpus().length };
+  console.log(`[bench] rows ${rows.join(', ')}; backend ${backend}; OPENBLAS_NUM_THREADS ${env.OPENBLAS_NUM_THREADS}; ${env.cpus} CPUs`);
+  const report: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, env, rows: {} };
+  for (const row of rows) {
+    const t0 = Date.now();
+    const ours = runChild(process.execPath, ['--import', 'tsx', path.join('bench', 'rows.ts'), row, OUT, backend]);
+    const torch = runChild(py, [path.join('bench', 'torch_ref.py'), row, OUT]);
+    const { line, ratios } = summarise(row, ours, torch);
+    console.log(`[bench] ${line}  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    (report.rows as Record<string, unknown>)[row] = { ours, torch, ratios };
+  }
+  const file = path.join(OUT, `report-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify(report, null, 2));
+  fs.writeFileSync(path.join(OUT, 'latest.json'), JSON.stringify(report, null, 2));
+  console.log(`[bench] report ${path.relative(ROOT, file)}`);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
