@@ -403,6 +403,22 @@ napi_value SegmentSum(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// copy2d(src, srcOff, srcStride, dst, dstOff, dstStride, blockLen, count): count blocks of blockLen 4-byte
+// elements, block i from src[srcOff + i*srcStride] to dst[dstOff + i*dstStride] (slice / split / concat).
+napi_value Copy2d(napi_env env, napi_callback_info info) {
+  Args a(env, info, "copy2d");
+  size_t ls, ld;
+  float *src = a.f32(0, &ls);
+  int64_t so = a.count(1), ss = a.count(2);
+  float *dst = a.f32(3, &ld);
+  int64_t dof = a.count(4), ds = a.count(5), bl = a.count(6), cnt = a.count(7);
+  if (a.failed) return nullptr;
+  if (cnt == 0 || bl == 0) return undef(env);
+  if (size_t(so + (cnt - 1) * ss + bl) > ls || size_t(dof + (cnt - 1) * ds + bl) > ld) { a.range("block range outside src or dst"); return nullptr; }
+  for (int64_t i = 0; i < cnt; i++) std::memcpy(dst + dof + i * ds, src + so + i * ss, size_t(bl) * sizeof(float));
+  return undef(env);
+}
+
 // info(): { threads, config } of the linked OpenBLAS.
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, th, cfg;
@@ -424,6 +440,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"segmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"copy2d", nullptr, Copy2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

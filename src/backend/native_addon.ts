@@ -24,6 +24,8 @@ export interface NativeAddon {
   reduce(op: number, x: Float32Array, out: Float32Array, outer: number, red: number, inner: number): void;
   /** out[ids[i], :] += x[i, :] for x as [ids.length, inner], out zeroed first. */
   segmentSum(x: Float32Array, ids: Int32Array, out: Float32Array, inner: number): void;
+  /** Copies count blocks of blockLen 4-byte elements: src[srcOff + i*srcStride ...] -> dst[dstOff + i*dstStride ...]. */
+  copy2d(src: Float32Array, srcOff: number, srcStride: number, dst: Float32Array, dstOff: number, dstStride: number, blockLen: number, count: number): void;
   /** Threads and build configuration of the linked OpenBLAS. */
   info(): { threads: number; config: string };
 }

@@ -1,6 +1,6 @@
 /**
  * Native overrides of tfjs `cpu` kernels: BatchMatMul, _FusedMatMul (OpenBLAS sgemm), Softmax, Transpose,
- * and (native_elementwise.ts) element-wise ops, reductions and UnsortedSegmentSum.
+ * element-wise ops, reductions and UnsortedSegmentSum (native_elementwise.ts), Slice/SplitV/Concat (native_copy.ts).
  * They read and write the cpu backend's TypedArrays directly (no copies, no 4 GB heap cap). Any case a
  * native kernel does not cover (other dtypes, prelu, odd bias shapes) runs the original tfjs kernel.
  */
@@ -10,6 +10,7 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './native_addon.js';
 import { f32, type NativeImpl } from './native_util.js';
 import { ELEMENTWISE_IMPLS } from './native_elementwise.js';
+import { COPY_IMPLS } from './native_copy.js';
 
 const originals = new Map<string, tf.KernelConfig>();
 
@@ -112,6 +113,7 @@ const IMPLS: Record<string, NativeImpl> = {
   [tf.Softmax]: softmax,
   [tf.Transpose]: transpose,
   ...ELEMENTWISE_IMPLS,
+  ...COPY_IMPLS,
 };
 
 /** Kernel names that the addon overrides on the cpu backend. */

@@ -7,7 +7,7 @@ import type { NativeAddon } from './native_addon.js';
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /** A native kernel: returns null when it does not cover the case, so the original tfjs kernel runs. */
-export type NativeImpl = (addon: NativeAddon, backend: MathBackendCPU, args: KernelArgs) => tf.TensorInfo | null;
+export type NativeImpl = (addon: NativeAddon, backend: MathBackendCPU, args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[] | null;
 
 /**
  * The cpu backend's Float32Array storage of a float32 tensor, or null.

@@ -75,6 +75,21 @@ describe('native element-wise kernels', { skip: skipNative }, () => {
     });
   });
 
+  it('slice, split and concat match the reference (float32, int32, grads)', () => {
+    const x = () => rand([2, 3, 4, 6], 21);
+    checkSame('slice last axis', () => tf.slice(x(), [0, 0, 0, 2], [-1, -1, -1, 3]), 0, 0);
+    checkSame('slice first axis', () => tf.slice(x(), [1, 0, 0, 0], [1, -1, -1, -1]), 0, 0);
+    checkSame('slice two axes (fallback)', () => tf.slice(x(), [1, 1, 0, 0], [1, 2, -1, -1]), 0, 0);
+    checkSame('split even', () => tf.split(x(), 2, 3), 0, 0);
+    checkSame('split sizes', () => tf.split(x(), [1, 2], 1), 0, 0);
+    checkSame('concat', () => tf.concat([x(), tf.neg(x()), tf.slice(x(), [0, 0, 0, 0], [-1, -1, -1, 1])], 3), 0, 0);
+    checkSame('concat axis 0 and int32', () => tf.cast(tf.concat([tf.cast(tf.mul(x(), 9), 'int32'), tf.ones([1, 3, 4, 6], 'int32')], 0), 'float32'), 0, 0);
+    checkSame('rotate-half grad', () => tf.grad((v: tf.Tensor) => {
+      const [a, b] = tf.split(v, 2, 3);
+      return tf.sum(tf.mul(tf.concat([tf.neg(b), a], 3), rand([2, 3, 4, 6], 22)));
+    })(x()), 1e-6, 1e-7);
+  });
+
   it('unsortedSegmentSum and the gradient of gather match the reference', () => {
     const ids = () => tf.tensor1d([3, 0, 3, 5, 1, 0, 9], 'int32');
     checkSame('segmentSum', () => tf.unsortedSegmentSum(rand([7, 6], 1), ids(), 8)); // id 9 out of range: dropped
