@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   if (row === 'sgemm') res = sgemm();
   else if (row === 'tiny_step') res = tinyStep(path.join(dir, 'tiny'));
   else if (row === 'real_forward') res = await realForward(8, 256);
-  else if (row === 'real_distill') res = await realDistill(Number(process.env.BENCH_B ?? 8), Number(process.env.BENCH_T ?? 256), 2);
+  else if (row === 'real_distill') res = await realDistill(Number(process.env.BENCH_B ?? 8), Number(process.env.BENCH_T ?? 256), 1);
   else throw new Error(`bench/rows.ts: unknown row '${row}', expected sgemm | tiny_step | real_forward | real_distill`);
   process.stdout.write(JSON.stringify({ row, backend: info.name, ...res, wallS: (now() - t0) / 1000, peakRssMB: peakRssMB() }) + '\n');
 }

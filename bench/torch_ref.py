@@ -183,7 +183,7 @@ def main():
     elif row == "real_forward":
         res = real_forward(8, 256)
     elif row == "real_distill":
-        res = real_distill(int(os.environ.get("BENCH_B", 8)), int(os.environ.get("BENCH_T", 256)), 2)
+        res = real_distill(int(os.environ.get("BENCH_B", 8)), int(os.environ.get("BENCH_T", 256)), 1)
     else:
         raise SystemExit(f"bench/torch_ref.py: unknown row {row!r}")
     res.update(row=row, torchThreads=torch.get_num_threads(), torch=torch.__version__, wallS=time.perf_counter() - t0,
