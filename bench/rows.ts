@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, loadNativeAddon, type BackendRequest } from '../src/backend/index.js';
-import { TINY_DEFAULT, tinyParamShapes, distillStep, adamW, adamWUpdate, klLoss } from './tiny_model.js';
+import { TINY_DEFAULT, tinyParamShapes, distillStep, adamW, adamWUpdate } from './tiny_model.js';
+import { klDivLogits } from '../src/backend/fused_ops.js';
 import { loadModel } from '../src/io/checkpoint.js';
 import { forward } from '../src/model/forward.js';
 import type { ModelSpec, Params } from '../src/types.js';
@@ -122,7 +123,7 @@ async function realDistill(B: number, T: number, iters: number): Promise<Record<
   const losses: number[] = [];
   const step = () => {
     const tl = tf.tidy(() => tf.reshape(forward(m.spec, m.params, ids), [B * T, V]) as tf.Tensor2D); // [B*T, V]
-    const { value, grads } = tf.variableGrads(() => klLoss(tl, tf.reshape(forward(st.spec, sp, ids), [B * T, V]) as tf.Tensor2D), vars);
+    const { value, grads } = tf.variableGrads(() => klDivLogits(tl, tf.reshape(forward(st.spec, sp, ids), [B * T, V])), vars);
     adamWUpdate(opt, vars, grads);
     losses.push(value.dataSync()[0]);
     tf.dispose([tl, value, grads]);

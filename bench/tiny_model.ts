@@ -4,6 +4,7 @@
  * model is written in PyTorch in bench/torch_ref.py; both read the same weights.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { klDivLogits } from '../src/backend/fused_ops.js';
 
 /** Shapes of the bench model. */
 export interface TinyConfig { vocab: number; dim: number; layers: number; heads: number; ffn: number; eps: number }
@@ -66,7 +67,7 @@ export function tinyForward(c: TinyConfig, p: Record<string, tf.Tensor>, ids: tf
   });
 }
 
-/** Mean over tokens of KL(p_teacher || p_student) at temperature 1. */
+/** Mean over tokens of KL(p_teacher || p_student) at temperature 1, with plain tfjs ops (klDivLogits is the fused version). */
 export function klLoss(teacherLogits: tf.Tensor2D, studentLogits: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
     const lt = tf.logSoftmax(teacherLogits), ls = tf.logSoftmax(studentLogits); // [N, V]
@@ -104,7 +105,7 @@ export function distillStep(c: TinyConfig, teacher: Record<string, tf.Tensor>, s
   opt: AdamW, ids: tf.Tensor2D): number {
   const vars = Object.values(student);
   const tl = tinyForward(c, teacher, ids); // [N, V]
-  const { value, grads } = tf.variableGrads(() => klLoss(tl, tinyForward(c, student, ids)), vars);
+  const { value, grads } = tf.variableGrads(() => klDivLogits(tl, tinyForward(c, student, ids)), vars);
   adamWUpdate(opt, vars, grads);
   const loss = value.dataSync()[0];
   tf.dispose([tl, value, grads]);

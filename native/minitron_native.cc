@@ -444,6 +444,49 @@ napi_value Copy2d(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// klRows(t, s, cols, invTau, loss, grad): for rows of teacher/student logits [rows, cols], with p = softmax(t*invTau)
+// and q = softmax(s*invTau): loss[r] = sum p (log p - log q); grad (may be null) = q - p.
+napi_value KlRows(napi_env env, napi_callback_info info) {
+  Args a(env, info, "klRows");
+  size_t lt, ls, ll, lg;
+  float *t = a.f32(0, &lt), *s = a.f32(1, &ls);
+  int64_t n = a.count(2);
+  float invTau = float(a.num(3));
+  float *loss = a.f32(4, &ll), *grad = a.f32(5, &lg, true);
+  if (a.failed) return nullptr;
+  if (n == 0 || lt != ls || lt % size_t(n) != 0 || ll != lt / size_t(n) || (grad && lg != lt)) {
+    a.range("t and s must be [rows, cols], loss [rows], grad [rows, cols] or null");
+    return nullptr;
+  }
+  size_t rows = lt / n;
+  std::vector<float> ep(n), eq(n);
+  for (size_t r = 0; r < rows; r++) {
+    const float *__restrict tr = t + r * n;
+    const float *__restrict sr = s + r * n;
+    float mt = -INFINITY, ms = -INFINITY;
+    for (int64_t j = 0; j < n; j++) { mt = std::max(mt, tr[j] * invTau); ms = std::max(ms, sr[j] * invTau); }
+    float *__restrict pe = ep.data();
+    float *__restrict qe = eq.data();
+    for (int64_t j = 0; j < n; j++) { pe[j] = vexp(tr[j] * invTau - mt); qe[j] = vexp(sr[j] * invTau - ms); }
+    double zt = 0, zs = 0;
+    for (int64_t j = 0; j < n; j++) { zt += pe[j]; zs += qe[j]; }
+    // log p - log q = (t - mt - log zt) - (s - ms - log zs)
+    const float c = float((ms + std::log(zs)) - (mt + std::log(zt)));
+    const float izt = float(1.0 / zt), izs = float(1.0 / zs);
+    double acc = 0;
+    for (int64_t j = 0; j < n; j++) {
+      float p = pe[j] * izt;
+      if (p > 0) acc += double(p) * double((tr[j] - sr[j]) * invTau + c);
+    }
+    loss[r] = float(acc);
+    if (grad) {
+      float *__restrict gr = grad + r * n;
+      for (int64_t j = 0; j < n; j++) gr[j] = qe[j] * izs - pe[j] * izt;
+    }
+  }
+  return undef(env);
+}
+
 // info(): { threads, config } of the linked OpenBLAS.
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, th, cfg;
@@ -466,6 +509,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"segmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"copy2d", nullptr, Copy2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"klRows", nullptr, KlRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

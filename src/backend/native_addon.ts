@@ -26,6 +26,8 @@ export interface NativeAddon {
   segmentSum(x: Float32Array, ids: Int32Array, out: Float32Array, inner: number): void;
   /** Copies count blocks of blockLen 4-byte elements: src[srcOff + i*srcStride ...] -> dst[dstOff + i*dstStride ...]. */
   copy2d(src: Float32Array, srcOff: number, srcStride: number, dst: Float32Array, dstOff: number, dstStride: number, blockLen: number, count: number): void;
+  /** Per row of logits [rows, cols]: loss[r] = KL(softmax(t/τ) || softmax(s/τ)); grad (optional) = q - p. */
+  klRows(t: Float32Array, s: Float32Array, cols: number, invTau: number, loss: Float32Array, grad: Float32Array | null): void;
   /** Threads and build configuration of the linked OpenBLAS. */
   info(): { threads: number; config: string };
 }
