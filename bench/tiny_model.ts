@@ -4,7 +4,7 @@
  * model is written in PyTorch in bench/torch_ref.py; both read the same weights.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { klDivLogits } from '../src/backend/fused_ops.js';
+import { klDivLogits, fusedAdamW } from '../src/backend/fused_ops.js';
 
 /** Shapes of the bench model. */
 export interface TinyConfig { vocab: number; dim: number; layers: number; heads: number; ffn: number; eps: number }
@@ -84,20 +84,11 @@ export function adamW(vars: tf.Variable[], lr = 1e-3, wd = 0.01): AdamW {
     m: vars.map((v) => tf.variable(tf.zerosLike(v), false)), v: vars.map((v) => tf.variable(tf.zerosLike(v), false)) };
 }
 
-/** Applies one AdamW update in place (torch.optim.AdamW semantics: decoupled weight decay). */
+/** Applies one AdamW update in place (torch.optim.AdamW semantics: decoupled weight decay), fused where native. */
 export function adamWUpdate(opt: AdamW, vars: tf.Variable[], grads: tf.NamedTensorMap): void {
   opt.step++;
-  const bc1 = 1 - opt.beta1 ** opt.step, bc2 = 1 - opt.beta2 ** opt.step;
-  tf.tidy(() => {
-    vars.forEach((p, i) => {
-      const g = grads[p.name];
-      const m = tf.add(tf.mul(opt.m[i], opt.beta1), tf.mul(g, 1 - opt.beta1));
-      const v = tf.add(tf.mul(opt.v[i], opt.beta2), tf.mul(tf.square(g), 1 - opt.beta2));
-      opt.m[i].assign(m); opt.v[i].assign(v);
-      const upd = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), opt.eps));
-      p.assign(tf.sub(tf.mul(p, 1 - opt.lr * opt.wd), tf.mul(upd, opt.lr)));
-    });
-  });
+  vars.forEach((p, i) => fusedAdamW(p, grads[p.name], opt.m[i], opt.v[i],
+    { lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, eps: opt.eps, weightDecay: opt.wd, step: opt.step }));
 }
 
 /** One distillation step: teacher forward, student forward+backward, AdamW; returns the loss before the update. */

@@ -487,6 +487,32 @@ napi_value KlRows(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// adamw(p, g, m, v, pOut, mOut, vOut, lr, beta1, beta2, eps, weightDecay, step): one torch.optim.AdamW update:
+// m' = b1 m + (1-b1) g; v' = b2 v + (1-b2) g²; p' = p (1 - lr wd) - (lr / bc1) m' / (sqrt(v') / sqrt(bc2) + eps).
+napi_value AdamW(napi_env env, napi_callback_info info) {
+  Args a(env, info, "adamw");
+  size_t l[7];
+  float *p = a.f32(0, &l[0]), *g = a.f32(1, &l[1]), *m = a.f32(2, &l[2]), *v = a.f32(3, &l[3]);
+  float *po = a.f32(4, &l[4]), *mo = a.f32(5, &l[5]), *vo = a.f32(6, &l[6]);
+  double lr = a.num(7), b1 = a.num(8), b2 = a.num(9), eps = a.num(10), wd = a.num(11), step = a.num(12);
+  if (a.failed) return nullptr;
+  for (int i = 1; i < 7; i++) if (l[i] != l[0]) { a.range("p, g, m, v and the outputs must have equal lengths"); return nullptr; }
+  if (!(step >= 1)) { a.range("step must be >= 1"); return nullptr; }
+  const float fb1 = float(b1), fb2 = float(b2), c1 = float(1 - b1), c2 = float(1 - b2);
+  const float decay = float(1 - lr * wd), stepSize = float(lr / (1 - std::pow(b1, step)));
+  const float invSqrtBc2 = float(1 / std::sqrt(1 - std::pow(b2, step))), feps = float(eps);
+  float *__restrict P = po, *__restrict M = mo, *__restrict V = vo;
+  for (size_t i = 0; i < l[0]; i++) {
+    float gi = g[i];
+    float mi = fb1 * m[i] + c1 * gi;
+    float vi = fb2 * v[i] + c2 * gi * gi;
+    M[i] = mi;
+    V[i] = vi;
+    P[i] = p[i] * decay - stepSize * mi / (std::sqrt(vi) * invSqrtBc2 + feps);
+  }
+  return undef(env);
+}
+
 // info(): { threads, config } of the linked OpenBLAS.
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, th, cfg;
@@ -510,6 +536,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"segmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"copy2d", nullptr, Copy2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"klRows", nullptr, KlRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

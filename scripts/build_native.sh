@@ -24,7 +24,9 @@ for c in "${npm_config_node_gyp:-}" "$(dirname "$(readlink -f "$(command -v npm)
   [ -n "$c" ] && [ -f "$c" ] && { gyp="$c"; break; }
 done
 
-if [ -f "$nodedir/include/node/node_api.h" ] && [ -f "$nodedir/include/node/common.gypi" ] && [ -n "$gyp" ] && command -v make >/dev/null; then
+# MINITRON_NATIVE_BUILDER=gxx forces the direct g++ build (the path used where Node's headers are absent).
+if [ "${MINITRON_NATIVE_BUILDER:-}" != gxx ] && [ -f "$nodedir/include/node/node_api.h" ] && [ -f "$nodedir/include/node/common.gypi" ] \
+   && [ -n "$gyp" ] && command -v make >/dev/null; then
   say "node-gyp ($gyp) --nodedir=$nodedir"
   (cd native && node "$gyp" rebuild --nodedir="$nodedir" --loglevel=warn) || fail "node-gyp build failed"
 else

@@ -5,5 +5,5 @@ export { loadNativeAddon, nativeAddonPath } from './native_addon.js';
 export type { NativeAddon, AddonLoad } from './native_addon.js';
 export { installNativeKernels, uninstallNativeKernels, nativeKernelsInstalled, NATIVE_KERNEL_NAMES, broadcastBatch } from './native_kernels.js';
 export { registerWasmKernels, wasmUnsortedSegmentSum } from './wasm_kernels.js';
-export { klDivLogits, FusedOpError, DEFAULT_KL_DIV_OPTIONS } from './fused_ops.js';
-export type { KlDivOptions } from './fused_ops.js';
+export { klDivLogits, fusedAdamW, FusedOpError, DEFAULT_KL_DIV_OPTIONS, DEFAULT_ADAMW_HYPER } from './fused_ops.js';
+export type { KlDivOptions, AdamWHyper } from './fused_ops.js';

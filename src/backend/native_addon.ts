@@ -28,6 +28,9 @@ export interface NativeAddon {
   copy2d(src: Float32Array, srcOff: number, srcStride: number, dst: Float32Array, dstOff: number, dstStride: number, blockLen: number, count: number): void;
   /** Per row of logits [rows, cols]: loss[r] = KL(softmax(t/τ) || softmax(s/τ)); grad (optional) = q - p. */
   klRows(t: Float32Array, s: Float32Array, cols: number, invTau: number, loss: Float32Array, grad: Float32Array | null): void;
+  /** One torch.optim.AdamW update of p, m, v (inputs unchanged) into pOut, mOut, vOut. */
+  adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
   /** Threads and build configuration of the linked OpenBLAS. */
   info(): { threads: number; config: string };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { addon, skipNative, rand, assertClose } from './helpers.js';
 import { installNativeKernels, uninstallNativeKernels } from '../../src/backend/native_kernels.js';
-import { klDivLogits, FusedOpError } from '../../src/backend/fused_ops.js';
+import { klDivLogits, fusedAdamW, FusedOpError } from '../../src/backend/fused_ops.js';
 
 /** Plain-ops reference: τ²·mean KL(softmax(t/τ) || softmax(s/τ)). */
 function reference(t: tf.Tensor, s: tf.Tensor, tau: number): tf.Scalar {
@@ -53,5 +53,40 @@ describe('klDivLogits', { skip: skipNative }, () => {
   it('rejects mismatched shapes and bad temperatures with FusedOpError', () => {
     assert.throws(() => klDivLogits(tf.zeros([2, 3]), tf.zeros([2, 4])), (e: Error) => e instanceof FusedOpError && /teacher \[2,3\] and student \[2,4\]/.test(e.message));
     assert.throws(() => klDivLogits(tf.zeros([2, 3]), tf.zeros([2, 3]), { temperature: 0 }), FusedOpError);
+  });
+});
+
+describe('fusedAdamW', { skip: skipNative }, () => {
+  /** Three AdamW steps on a [7, 5] variable; returns p, m, v after them. */
+  function run(): Float32Array[] {
+    const init = [rand([7, 5], 1), tf.zeros([7, 5])];
+    const p = tf.variable(init[0], true, `p${Math.random()}`), m = tf.variable(init[1], false), v = tf.variable(init[1], false);
+    tf.dispose(init);
+    for (let step = 1; step <= 3; step++) {
+      const g = rand([7, 5], 10 + step);
+      fusedAdamW(p, g, m, v, { lr: 0.05, weightDecay: 0.1, step });
+      g.dispose();
+    }
+    const out = [p, m, v].map((t) => Float32Array.from(t.dataSync()));
+    tf.dispose([p, m, v]);
+    return out;
+  }
+
+  it('matches the tfjs-ops version (torch.optim.AdamW arithmetic) and leaks nothing', () => {
+    installNativeKernels(addon!);
+    const before = tf.memory().numTensors;
+    const nat = run();
+    assert.equal(tf.memory().numTensors, before);
+    uninstallNativeKernels();
+    const ref = run();
+    installNativeKernels(addon!);
+    nat.forEach((a, i) => assertClose(a, ref[i], 1e-5, 1e-7, ['p', 'm', 'v'][i]));
+  });
+
+  it('rejects mismatched shapes and step < 1', () => {
+    const p = tf.variable(tf.zeros([2, 2])), m = tf.variable(tf.zeros([2, 2])), v = tf.variable(tf.zeros([2, 2]));
+    assert.throws(() => fusedAdamW(p, tf.zeros([2]), m, v, { lr: 1, step: 1 }), (e: Error) => e instanceof FusedOpError && /g \[2\] must match/.test(e.message));
+    assert.throws(() => fusedAdamW(p, tf.zeros([2, 2]), m, v, { lr: 1, step: 0 }), FusedOpError);
+    tf.dispose([p, m, v]);
   });
 });
