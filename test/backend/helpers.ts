@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { loadNativeAddon } from '../../src/backend/native_addon.js';
 import { installNativeKernels, uninstallNativeKernels } from '../../src/backend/native_kernels.js';
 
+(tf.backend() as unknown as { firstUse?: boolean }).firstUse = false; // no "install tfjs-node" banner
+
 export const addon = loadNativeAddon().addon;
 export const skipNative = addon ? false : `native addon unavailable: ${loadNativeAddon().reason}`;
 
