@@ -1,0 +1,3 @@
+/** minitron: the public API. */
+export * from './types.js';
+export * from './display/index.js';
