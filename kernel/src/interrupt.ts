@@ -3,8 +3,9 @@
  * - Every `await` in cell code is rewritten to `await __minitronAwait(x)`: after the awaited value settles it throws
  *   KernelInterrupt when the context is cancelled, and every ~30 ms it yields one macrotask so the kernel still
  *   reads its sockets (and SIGINT) during loops that await only already-resolved promises (e.g. tensor.data()).
- * - Timer callbacks (setTimeout/setInterval/setImmediate) scheduled from a cancelled context are dropped, which
- *   stops library loops that yield through timers.
+ * - Timer callbacks (setTimeout/setImmediate) scheduled from a cancelled context are dropped and intervals stop,
+ *   which stops library loops that yield through timers; library code that calls mt.checkpoint() gets an
+ *   InterruptedError instead (the kernel registers the check behind it).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as ts from '@tslab/typescript-for-tslab';
@@ -35,10 +36,12 @@ async function checkpoint(value: unknown): Promise<unknown> {
   return v;
 }
 
-function guard<A extends unknown[]>(cb: (...a: A) => void): (...a: A) => void {
+/** Callbacks scheduled from an interrupted context never run (ones scheduled before the interrupt still do). */
+function guard<A extends unknown[]>(cb: (...a: A) => void, repeating: boolean): (...a: A) => void {
   const ctx = als.getStore();
   if (!ctx) return cb;
-  return (...a: A) => { if (!ctx.cancelled) cb(...a); };
+  if (ctx.cancelled) return () => undefined;
+  return repeating ? (...a: A) => { if (!ctx.cancelled) cb(...a); } : cb;
 }
 
 let installed = false;
@@ -51,7 +54,7 @@ export function installInterruptSupport(): void {
   for (const name of ['setTimeout', 'setInterval', 'setImmediate'] as const) {
     const orig = realTimers[name] as unknown as (cb: unknown, ...rest: unknown[]) => unknown;
     const patched = function (this: unknown, cb: unknown, ...rest: unknown[]): unknown {
-      return orig.call(this, typeof cb === 'function' ? guard(cb as (...a: unknown[]) => void) : cb, ...rest);
+      return orig.call(this, typeof cb === 'function' ? guard(cb as (...a: unknown[]) => void, name === 'setInterval') : cb, ...rest);
     };
     Object.assign(patched, orig); // keeps util.promisify.custom and friends
     g[name] = patched;

@@ -51,6 +51,8 @@ export class Kernel {
   private realWrite = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
   private lib: MimeLib = {};
   private stopped = false;
+  /** After a failed cell run with stop_on_error, execute requests created before this time (ms) are aborted. */
+  private abortBefore = 0;
 
   constructor(private readonly conn: Connection) {
     this.wire = new Wire(conn.key, conn.signature_scheme);
@@ -95,6 +97,7 @@ export class Kernel {
       clear: (wait: boolean) => this.pub('clear_output', { wait }, this.parentFor()),
     };
     g[Symbol.for('minitron.comm.provider')] = this.comms;
+    g[Symbol.for('minitron.interrupt.check')] = () => als.getStore()?.cancelled ?? false;
     if (p.libPath) {
       try { this.lib = require(p.libPath) as MimeLib; } catch (e) { this.log(`cannot load ${p.libPath}: ${String(e)}`); }
     }
@@ -263,6 +266,11 @@ export class Kernel {
     const c = msg.content;
     const code = String(c.code ?? '');
     const silent = !!c.silent;
+    const sent = Date.parse(String(msg.header.date ?? ''));
+    if (Number.isFinite(sent) && sent < this.abortBefore) {
+      // Queued behind a cell that failed (stop_on_error): abort, like ipykernel.
+      return this.reply(channel, msg, 'execute_reply', { status: 'aborted', execution_count: this.count });
+    }
     const store = !silent && c.store_history !== false;
     if (store) this.count += 1;
     const n = this.count;
@@ -284,6 +292,7 @@ export class Kernel {
       return this.reply(channel, msg, 'execute_reply', { status: 'ok', execution_count: n, user_expressions: {}, payload: [] });
     }
     const { ename, evalue, traceback } = outcome;
+    if (c.stop_on_error !== false) this.abortBefore = Date.now();
     this.pub('error', { ename, evalue, traceback }, msg);
     return this.reply(channel, msg, 'execute_reply', { status: 'error', execution_count: n, ename, evalue, traceback });
   }

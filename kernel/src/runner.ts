@@ -84,7 +84,7 @@ export class Runner {
         traceback: formatDiagnostics(code, this.diags) };
     }
     const e = this.errors[0];
-    if (e instanceof KernelInterrupt || (e instanceof Error && e.message === 'Interrupted asynchronously') ||
+    if (e instanceof KernelInterrupt || (e instanceof Error && (e.message === 'Interrupted asynchronously' || e.name === 'InterruptedError')) ||
         (e instanceof Error && /Script execution (was )?interrupted/.test(e.message))) {
       return { status: 'error', ename: 'Interrupted', evalue: 'the cell was interrupted', traceback: [`${RED}Interrupted${RESET}: the cell was interrupted`] };
     }

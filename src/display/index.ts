@@ -6,3 +6,4 @@ export * from './comm.js';
 export { renderModelSpec, renderModelSummary, renderImportance, renderArchPlan, renderTrainHistory, specParamCount } from './renderers.js';
 export type { ModelSummary, Rendered } from './renderers.js';
 export { escapeHtml } from './html.js';
+export * from './checkpoint.js';

@@ -175,7 +175,13 @@ def interrupt_cell(km, kc, code, via_message=False, wait=1.5):
      "  await loss.data();\n  loss.dispose();\n  (globalThis as any).n2 = step;\n}", False),
     ("async function train() {\n  for (let step = 0; ; step++) {\n    await new Promise((r) => setTimeout(r, 1));\n"
      "    (globalThis as any).n3 = step;\n  }\n}\nawait train();", True),
-], ids=["sync-loop-sigint", "async-training-loop-sigint", "timer-loop-interrupt-request"])
+    # Library-style loops (built with new Function, so the kernel does not rewrite their awaits):
+    ("const lib = new Function('mt', 'return async () => { for (let i = 1; ; i++) { globalThis.n4 = i; await mt.checkpoint(); } }')(mt);\n"
+     "await lib();", False),
+    ("const lib2 = new Function('return async () => { for (let i = 1; ; i++) { globalThis.n5 = i; "
+     "await new Promise((r) => setImmediate(r)); } }')();\nawait lib2();", True),
+], ids=["sync-loop-sigint", "async-training-loop-sigint", "timer-loop-interrupt-request", "library-checkpoint-loop",
+        "library-setimmediate-loop"])
 def test_interrupt_long_loop(kernel, code, via_message):
     km, kc = kernel
     kutil.drain(kc)
@@ -184,7 +190,7 @@ def test_interrupt_long_loop(kernel, code, via_message):
     assert reply["content"]["ename"] == "Interrupted"
     assert dt < 10
     # The loop is really stopped: its counter no longer moves.
-    counter = "n1" if "n1" in code else "n2" if "n2" in code else "n3"
+    counter = next(n for n in ("n1", "n2", "n3", "n4", "n5") if n in code)
     _, out = execute(kc, f"const a_{counter} = (globalThis as any).{counter};\nawait new Promise((r) => setTimeout(r, 300));\n"
                          f"[a_{counter} > 0, a_{counter} === (globalThis as any).{counter}]")
     assert result_text(out) == "[ true, true ]"
@@ -231,3 +237,19 @@ def test_restart_and_shutdown():
         kc.stop_channels()
         km.shutdown_kernel(now=False)
     assert not km.is_alive()
+
+
+def test_stop_on_error_aborts_queued_cells(kc):
+    first = kc.execute("await new Promise((r) => setTimeout(r, 300));\nthrow new Error('first fails')")
+    queued = kc.execute("'should not run'")
+    reply, _ = kutil.collect(kc, first)
+    assert reply["content"]["status"] == "error"
+    reply, out = kutil.collect(kc, queued)
+    assert reply["content"]["status"] == "aborted"
+    assert not of_type(out, "execute_result")
+    # Requests sent after the failure run normally; stop_on_error=False never aborts.
+    first = kc.execute("await new Promise((r) => setTimeout(r, 300));\nthrow new Error('again')", stop_on_error=False)
+    queued = kc.execute("'runs'")
+    kutil.collect(kc, first)
+    reply, out = kutil.collect(kc, queued)
+    assert reply["content"]["status"] == "ok" and result_text(out) == "'runs'"
