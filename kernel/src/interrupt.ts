@@ -8,7 +8,7 @@
  *   InterruptedError instead (the kernel registers the check behind it).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import * as ts from '@tslab/typescript-for-tslab';
+import * as ts from 'typescript';
 
 export interface ExecContext { id: number; cancelled: boolean; parent: unknown }
 

@@ -1,5 +1,6 @@
 /** The protocol server: shell, control, stdin, iopub and heartbeat sockets (zeromq 6) around the Runner. */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as util from 'node:util';
 import * as zmq from 'zeromq';
 import { CommManager } from './comms.js';
@@ -252,7 +253,11 @@ export class Kernel {
 
   private kernelInfo(): Json {
     let tsVersion = '5.0.4';
-    try { tsVersion = (require('@tslab/typescript-for-tslab') as { version: string }).version; } catch { /* default */ }
+    try {
+      // tslab's own TypeScript fork (nested under tslab: see the alias note in docs/kernel.md).
+      const tslabDir = path.dirname(require.resolve('tslab/package.json'));
+      tsVersion = (require(require.resolve('@tslab/typescript-for-tslab', { paths: [tslabDir] })) as { version: string }).version;
+    } catch { /* default */ }
     return {
       status: 'ok', protocol_version: '5.3', implementation: 'minitron-kernel', implementation_version: VERSION,
       language_info: { name: 'typescript', version: tsVersion, mimetype: 'text/typescript', file_extension: '.ts',
