@@ -7,7 +7,7 @@ import { CommManager } from './comms.js';
 import { History } from './history.js';
 import { als, realTimers } from './interrupt.js';
 import type { ExecContext } from './interrupt.js';
-import { preloadCode } from './preload.js';
+import { loadLibrary, preloadCode, repoRoot } from './preload.js';
 import { Runner } from './runner.js';
 import { Wire } from './wire.js';
 import type { Json, Message } from './wire.js';
@@ -88,6 +88,9 @@ export class Kernel {
   private async preload(): Promise<void> {
     const p = preloadCode();
     for (const n of p.notes) this.log(n);
+    if (p.libPath) {
+      try { this.lib = loadLibrary(p.libPath, repoRoot(), (s) => this.log(s)) as MimeLib; } catch (e) { this.log(`cannot load ${p.libPath}: ${String(e)}`); }
+    }
     if (p.code) {
       const r = await this.runner.run(p.code);
       if (r.status === 'error') this.log(`preload failed: ${r.ename}: ${r.evalue}\n${r.traceback.join('\n')}`);
@@ -99,9 +102,6 @@ export class Kernel {
     };
     g[Symbol.for('minitron.comm.provider')] = this.comms;
     g[Symbol.for('minitron.interrupt.check')] = () => als.getStore()?.cancelled ?? false;
-    if (p.libPath) {
-      try { this.lib = require(p.libPath) as MimeLib; } catch (e) { this.log(`cannot load ${p.libPath}: ${String(e)}`); }
-    }
   }
 
   private async heartbeat(): Promise<void> {
