@@ -95,6 +95,7 @@ export class Kernel {
       const r = await this.runner.run(p.code);
       if (r.status === 'error') this.log(`preload failed: ${r.ename}: ${r.evalue}\n${r.traceback.join('\n')}`);
     }
+    if (p.tfDir) this.prettyTensors(p.tfDir);
     const g = globalThis as Record<symbol, unknown>;
     g[Symbol.for('minitron.display.sink')] = {
       display: (bundle: Record<string, unknown>, o: { displayId?: string; update: boolean; metadata: Json }) => this.display(bundle, o),
@@ -102,6 +103,19 @@ export class Kernel {
     };
     g[Symbol.for('minitron.comm.provider')] = this.comms;
     g[Symbol.for('minitron.interrupt.check')] = () => als.getStore()?.cancelled ?? false;
+  }
+
+  /** console.log(tensor) and a cell ending in a tensor print tfjs's summary (tensor.toString()), not the object's internals. */
+  private prettyTensors(tfDir: string): void {
+    try {
+      const tf = require(tfDir) as { Tensor?: { prototype: Record<symbol, unknown> } };
+      const proto = tf.Tensor?.prototype;
+      if (!proto || util.inspect.custom in proto) return;
+      proto[util.inspect.custom] = function (this: { isDisposed?: boolean; toString(): string }): string {
+        if (this.isDisposed) return 'Tensor (disposed)';
+        try { return this.toString(); } catch (e) { return `Tensor (${String(e)})`; }
+      };
+    } catch (e) { this.log(`tensor printing not set up: ${String(e)}`); }
   }
 
   private async heartbeat(): Promise<void> {

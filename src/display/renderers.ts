@@ -28,7 +28,7 @@ export function specParamCount(s: ModelSpec): number {
 const specRows = (s: ModelSpec): string[][] => [
   ['family', s.family], ['layers', String(s.numLayers)], ['hidden', String(s.hiddenSize)],
   ['heads / kv heads', `${s.numHeads} / ${s.numKvHeads}`], ['head dim', String(s.headDim)], ['ffn', String(s.ffnHiddenSize)],
-  ['vocab', String(s.vocabSize)], ['activation', `${s.activation} (${s.mlpType})`], ['norm', `${s.normType} eps ${s.normEps}`],
+  ['vocab', String(s.vocabSize)], ['activation', `${s.activation} (${s.mlpType})`], ['norm', `${s.normType} eps ${fmtNum(s.normEps)}`],
   ['positions', `${s.positional} max ${s.maxPositions}${s.positional === 'rope' ? ` theta ${s.ropeTheta}` : ''}`],
   ['tied embeddings', String(s.tiedEmbeddings)], ['parameters', fmtCount(specParamCount(s))],
 ];
