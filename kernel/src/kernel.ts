@@ -7,6 +7,7 @@ import { CommManager } from './comms.js';
 import { History } from './history.js';
 import { als, realTimers } from './interrupt.js';
 import type { ExecContext } from './interrupt.js';
+import { jsonBundle, prettyTensors, SendQueue, StreamCapture } from './output.js';
 import { loadLibrary, preloadCode, repoRoot } from './preload.js';
 import { Runner } from './runner.js';
 import { Wire } from './wire.js';
@@ -20,16 +21,6 @@ export interface Connection {
 type MimeLib = { toMimeBundle?: (x: unknown) => Record<string, unknown>; displayKindOf?: (x: unknown) => string | null; isMimeBundleLike?: (x: unknown) => boolean };
 
 const VERSION = '0.1.0';
-
-/** Serialises sends on one socket (zeromq allows one pending send per socket). */
-class SendQueue {
-  private chain: Promise<void> = Promise.resolve();
-  constructor(private readonly sock: zmq.Writable & zmq.Socket, private readonly log: (s: string) => void) {}
-  send(frames: (Buffer | string)[]): Promise<void> {
-    this.chain = this.chain.then(() => this.sock.send(frames)).catch((e) => this.log(`send failed: ${String(e)}`));
-    return this.chain;
-  }
-}
 
 export class Kernel {
   private readonly wire: Wire;
@@ -47,9 +38,7 @@ export class Kernel {
   private nextExecId = 1;
   private current: Message | null = null; // the shell/control message being handled
   private lastParent: Message | null = null; // last execute_request (for output nobody else claims)
-  private stream: { parent: Message | null; name: 'stdout' | 'stderr'; text: string } | null = null;
-  private flushTimer: ReturnType<typeof setTimeout> | null = null;
-  private realWrite = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  private readonly out: StreamCapture;
   private lib: MimeLib = {};
   private stopped = false;
   /** After a failed cell run with stop_on_error, execute requests created before this time (ms) are aborted. */
@@ -57,12 +46,14 @@ export class Kernel {
 
   constructor(private readonly conn: Connection) {
     this.wire = new Wire(conn.key, conn.signature_scheme);
+    this.out = new StreamCapture(() => this.parentFor(),
+      (name, text, parent) => void this.q.iopub.send(this.wire.frames('stream', { name, text }, parent, [Buffer.from('stream')])));
     const log = (s: string): void => this.log(s);
     this.q = { shell: new SendQueue(this.shell, log), control: new SendQueue(this.control, log), iopub: new SendQueue(this.iopub, log) };
     this.comms = new CommManager((t, c, m, b) => this.pub(t, c, this.parentFor(), m, b), (where, e) => this.reportError(where, e));
   }
 
-  log(s: string): void { this.realWrite.err(`[minitron-kernel] ${s}\n`); }
+  log(s: string): void { this.out.real.err(`[minitron-kernel] ${s}\n`); }
 
   private url(port: number): string {
     return this.conn.transport === 'ipc' ? `ipc://${this.conn.ip}-${port}` : `${this.conn.transport}://${this.conn.ip}:${port}`;
@@ -74,7 +65,7 @@ export class Kernel {
       this.stdin.bind(this.url(this.conn.stdin_port)), this.iopub.bind(this.url(this.conn.iopub_port)), this.hb.bind(this.url(this.conn.hb_port)),
     ]);
     void this.heartbeat();
-    this.captureOutput();
+    this.out.install();
     process.on('SIGINT', () => this.interrupt());
     process.on('unhandledRejection', (reason) => this.reportError('Unhandled promise rejection', reason));
     process.on('uncaughtException', (err) => this.reportError('Uncaught exception', err));
@@ -95,7 +86,7 @@ export class Kernel {
       const r = await this.runner.run(p.code);
       if (r.status === 'error') this.log(`preload failed: ${r.ename}: ${r.evalue}\n${r.traceback.join('\n')}`);
     }
-    if (p.tfDir) this.prettyTensors(p.tfDir);
+    if (p.tfDir) prettyTensors(p.tfDir, (s) => this.log(s));
     const g = globalThis as Record<symbol, unknown>;
     g[Symbol.for('minitron.display.sink')] = {
       display: (bundle: Record<string, unknown>, o: { displayId?: string; update: boolean; metadata: Json }) => this.display(bundle, o),
@@ -103,19 +94,6 @@ export class Kernel {
     };
     g[Symbol.for('minitron.comm.provider')] = this.comms;
     g[Symbol.for('minitron.interrupt.check')] = () => als.getStore()?.cancelled ?? false;
-  }
-
-  /** console.log(tensor) and a cell ending in a tensor print tfjs's summary (tensor.toString()), not the object's internals. */
-  private prettyTensors(tfDir: string): void {
-    try {
-      const tf = require(tfDir) as { Tensor?: { prototype: Record<symbol, unknown> } };
-      const proto = tf.Tensor?.prototype;
-      if (!proto || util.inspect.custom in proto) return;
-      proto[util.inspect.custom] = function (this: { isDisposed?: boolean; toString(): string }): string {
-        if (this.isDisposed) return 'Tensor (disposed)';
-        try { return this.toString(); } catch (e) { return `Tensor (${String(e)})`; }
-      };
-    } catch (e) { this.log(`tensor printing not set up: ${String(e)}`); }
   }
 
   private async heartbeat(): Promise<void> {
@@ -142,7 +120,7 @@ export class Kernel {
   }
 
   pub(msgType: string, content: Json, parent: Message | null, metadata: Json = {}, buffers: Uint8Array[] = []): void {
-    if (msgType !== 'stream') this.flushStream();
+    if (msgType !== 'stream') this.out.flush();
     void this.q.iopub.send(this.wire.frames(msgType, content, parent, [Buffer.from(msgType)], metadata, buffers));
   }
 
@@ -150,53 +128,15 @@ export class Kernel {
     return this.q[channel].send(this.wire.frames(msgType, content, req, req.identities));
   }
 
-  private writeStream(name: 'stdout' | 'stderr', text: string): void {
-    const parent = this.parentFor();
-    if (!parent) { (name === 'stdout' ? this.realWrite.out : this.realWrite.err)(text); return; }
-    if (this.stream && (this.stream.parent !== parent || this.stream.name !== name)) this.flushStream();
-    if (!this.stream) this.stream = { parent, name, text: '' };
-    this.stream.text += text;
-    if (!this.flushTimer) this.flushTimer = realTimers.setTimeout(() => { this.flushTimer = null; this.flushStream(); }, 30);
-  }
-
-  private flushStream(): void {
-    const s = this.stream;
-    this.stream = null;
-    if (s && s.text) void this.q.iopub.send(this.wire.frames('stream', { name: s.name, text: s.text }, s.parent, [Buffer.from('stream')]));
-  }
-
-  private captureOutput(): void {
-    const hook = (name: 'stdout' | 'stderr') => (chunk: unknown, enc?: unknown, cb?: unknown): boolean => {
-      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof enc === 'string' ? enc as BufferEncoding : 'utf8');
-      this.writeStream(name, text);
-      const done = typeof enc === 'function' ? enc : cb;
-      if (typeof done === 'function') process.nextTick(done as () => void);
-      return true;
-    };
-    process.stdout.write = hook('stdout') as typeof process.stdout.write;
-    process.stderr.write = hook('stderr') as typeof process.stderr.write;
-  }
-
   private display(bundle: Record<string, unknown>, o: { displayId?: string; update: boolean; metadata: Json }): void {
-    const content: Json = { data: this.jsonBundle(bundle), metadata: o.metadata ?? {}, transient: o.displayId ? { display_id: o.displayId } : {} };
+    const content: Json = { data: jsonBundle(bundle), metadata: o.metadata ?? {}, transient: o.displayId ? { display_id: o.displayId } : {} };
     this.pub(o.update && o.displayId ? 'update_display_data' : 'display_data', content, this.parentFor());
-  }
-
-  /** JSON MIME types travel as JSON objects, never strings (plotly and the minitron renderers need objects). */
-  private jsonBundle(bundle: Record<string, unknown>): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(bundle)) {
-      if (/json$/i.test(k) && typeof v === 'string') { try { out[k] = JSON.parse(v); continue; } catch { /* keep string */ } }
-      if (v instanceof Uint8Array) { out[k] = Buffer.from(v).toString('base64'); continue; }
-      out[k] = v;
-    }
-    return out;
   }
 
   private bundleFor(value: unknown): Record<string, unknown> {
     const lib = this.lib;
     if (lib.toMimeBundle && ((lib.displayKindOf?.(value) ?? null) !== null || lib.isMimeBundleLike?.(value))) {
-      try { return this.jsonBundle(lib.toMimeBundle(value)); } catch (e) { this.log(`toMimeBundle failed: ${String(e)}`); }
+      try { return jsonBundle(lib.toMimeBundle(value)); } catch (e) { this.log(`toMimeBundle failed: ${String(e)}`); }
     }
     return { 'text/plain': util.inspect(value, { colors: false, depth: 4, maxArrayLength: 50 }) };
   }
@@ -204,7 +144,7 @@ export class Kernel {
   reportError(where: string, e: unknown): void {
     const text = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : util.inspect(e);
     const parent = this.parentFor();
-    if (parent) this.writeStream('stderr', `${where}: ${text}\n`);
+    if (parent) this.out.write('stderr', `${where}: ${text}\n`);
     else this.log(`${where}: ${text}`);
   }
 
@@ -300,7 +240,7 @@ export class Kernel {
     this.running = ctx;
     const outcome = await als.run(ctx, () => this.runner.run(code));
     this.running = null;
-    this.flushStream();
+    this.out.flush();
     if (outcome.status === 'ok') {
       const quiet = typeof outcome.value === 'object' && outcome.value !== null && Symbol.for('minitron.display.quiet') in outcome.value;
       if (outcome.hasValue && !silent && !quiet) {
