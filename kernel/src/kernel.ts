@@ -7,7 +7,7 @@ import { CommManager } from './comms.js';
 import { History } from './history.js';
 import { als, realTimers } from './interrupt.js';
 import type { ExecContext } from './interrupt.js';
-import { jsonBundle, prettyTensors, SendQueue, StreamCapture } from './output.js';
+import { jsonBundle, tidyTf, SendQueue, StreamCapture } from './output.js';
 import { loadLibrary, preloadCode, repoRoot } from './preload.js';
 import { Runner } from './runner.js';
 import { Wire } from './wire.js';
@@ -86,7 +86,7 @@ export class Kernel {
       const r = await this.runner.run(p.code);
       if (r.status === 'error') this.log(`preload failed: ${r.ename}: ${r.evalue}\n${r.traceback.join('\n')}`);
     }
-    if (p.tfDir) prettyTensors(p.tfDir, (s) => this.log(s));
+    if (p.tfDir) tidyTf(p.tfDir, (s) => this.log(s));
     const g = globalThis as Record<symbol, unknown>;
     g[Symbol.for('minitron.display.sink')] = {
       display: (bundle: Record<string, unknown>, o: { displayId?: string; update: boolean; metadata: Json }) => this.display(bundle, o),

@@ -16,6 +16,8 @@ export class SendQueue {
 
 export type StreamName = 'stdout' | 'stderr';
 
+const TFJS_NODE_BANNER = 'Hi, looks like you are running TensorFlow.js in Node.js';
+
 /**
  * Replaces process.stdout/stderr.write: text written while a request is being handled (or by code it started,
  * found through `parentFor`) is batched for ~30 ms into `stream` messages; other text goes to the real streams.
@@ -41,7 +43,8 @@ export class StreamCapture {
 
   write(name: StreamName, text: string): void {
     const parent = this.parentFor();
-    if (!parent) { (name === 'stdout' ? this.real.out : this.real.err)(text); return; }
+    // tfjs-backend-cpu's first-use banner advises installing tfjs-node (which cannot install offline here): kernel log only.
+    if (!parent || text.includes(TFJS_NODE_BANNER)) { (name === 'stdout' ? this.real.out : this.real.err)(text); return; }
     if (this.buf && (this.buf.parent !== parent || this.buf.name !== name)) this.flush();
     if (!this.buf) this.buf = { parent, name, text: '' };
     this.buf.text += text;
@@ -66,8 +69,11 @@ export function jsonBundle(bundle: Record<string, unknown>): Record<string, unkn
   return out;
 }
 
-/** console.log(tensor) and a cell ending in a tensor print tfjs's summary (tensor.toString()), not the object's internals. */
-export function prettyTensors(tfDir: string, log: (s: string) => void): void {
+/**
+ * Notebook niceties for tf: console.log(tensor) and a cell ending in a tensor print tfjs's summary (tensor.toString())
+ * instead of the object's internals.
+ */
+export function tidyTf(tfDir: string, log: (s: string) => void): void {
   try {
     const tf = require(tfDir) as { Tensor?: { prototype: Record<symbol, unknown> } };
     const proto = tf.Tensor?.prototype;
