@@ -63,6 +63,17 @@ def test_type_error_points_at_cell_line(kc):
     assert len(of_type(out, "error")) == 1
 
 
+def test_inspect_and_complete_know_the_library(kc):
+    kc.inspect("mt.display", cursor_pos=len("mt.disp"))
+    reply = kc.get_shell_msg(timeout=30)
+    assert reply["content"]["found"]
+    assert "DisplayHandle" in reply["content"]["data"]["text/plain"]
+    kc.complete("tf.tensor2")
+    reply = kc.get_shell_msg(timeout=30)
+    assert "tensor2d" in reply["content"]["matches"]
+    assert reply["content"]["cursor_end"] == len("tf.tensor2")
+
+
 # ---- displays -----------------------------------------------------------------------------------------------------
 
 def test_last_value_of_library_object_is_rich_json(kc):
