@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/jupyter ]; then echo "[lab] .venv/bin/jupyter missing: run bash scripts/setup.sh first" >&2; exit 1; fi
-if ! .venv/bin/jupyter kernelspec list --json 2>/dev/null | grep -q '"minitron"'; then bash scripts/setup.d/kernel.sh; fi
+specs="$(.venv/bin/jupyter kernelspec list --json 2>/dev/null || true)"  # not piped into grep -q: SIGPIPE + pipefail
+case "$specs" in *'"minitron"'*) ;; *) bash scripts/setup.d/kernel.sh ;; esac
 mkdir -p notebooks
 PORT="${PORT:-8888}"
 IP="${JUPYTER_IP:-127.0.0.1}"
