@@ -47,8 +47,8 @@ function checkTemperature(tau: number): void {
 /** Identity whose gradient is zero: the value is used as a constant by the backward pass.
  * @example const c = stopGradient(tf.scalar(2)); */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  const f = tf.customGrad((a: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([a]);
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const a = args[0] as tf.Tensor;
     return { value: tf.clone(a), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
   });
   return f(x) as T;
@@ -233,7 +233,7 @@ export function combinedLoss(inp: CombinedLossInputs, opts: Partial<CombinedLoss
     let is: tf.Scalar | null = null;
     if (w.ce !== 0) {
       if (inp.targets === null) throw new DistillLossError('losses: combinedLoss weights.ce != 0 needs targets');
-      const s = inp.studentLogits;
+      const s = inp.studentLogits as tf.Tensor3D;
       const sl = s.rank === 3 ? tf.slice(s, [0, 0, 0], [s.shape[0], s.shape[1] - 1, s.shape[2]]) : s; // [B, T-1, V]
       ce = crossEntropy(sl, inp.targets);
       terms.push(tf.mul(ce, w.ce));
