@@ -2,13 +2,13 @@
  * Training checkpoints: tensors in safetensors files (F32 / I32) plus a JSON state, written into a
  * temporary directory and renamed into place, so a crash never leaves a half-written checkpoint.
  */
+import { MinitronError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** Raised when a checkpoint is missing, malformed or does not fit the run. */
-export class DistillCheckpointError extends Error {
-  override readonly name = 'DistillCheckpointError';
+export class DistillCheckpointError extends MinitronError {
 }
 
 /** Writes tensors as a safetensors file (float32 / int32 only).

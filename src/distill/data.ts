@@ -2,11 +2,11 @@
  * Seeded batch sampler over a token stream: non-overlapping windows of seqLen tokens, visited in a
  * shuffled order per epoch. Its whole position (epoch, cursor, RNG state) is plain JSON for checkpoints.
  */
+import { MinitronError } from '../errors.js';
 import { Rng } from './rng.js';
 
 /** Raised on invalid data or sampler state. */
-export class DistillDataError extends Error {
-  override readonly name = 'DistillDataError';
+export class DistillDataError extends MinitronError {
 }
 
 /** Saved position of a sampler. */

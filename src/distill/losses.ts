@@ -3,12 +3,12 @@
  * intermediate-state losses through a learned student→teacher projection. All return mean scalars
  * over positions and are differentiable w.r.t. the student inputs (teacher inputs are treated as constants).
  */
+import { MinitronError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 
 /** Raised when loss inputs have wrong shapes, dtypes or options. */
-export class DistillLossError extends Error {
-  override readonly name = 'DistillLossError';
+export class DistillLossError extends MinitronError {
 }
 
 /** Which logit loss to use between teacher and student. */

@@ -2,11 +2,11 @@
  * AdamW (decoupled weight decay, bias correction; the same arithmetic as torch.optim.AdamW) and
  * gradient clipping by global norm, over a name → tf.Variable map.
  */
+import { MinitronError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Raised on invalid optimiser inputs or state. */
-export class OptimError extends Error {
-  override readonly name = 'OptimError';
+export class OptimError extends MinitronError {
 }
 
 /** AdamW hyper-parameters (lr is passed per step by the schedule). */

@@ -1,6 +1,7 @@
 /**
  * Learning-rate schedules: linear warmup, then cosine | linear decay to minLr, or constant.
  */
+import { MinitronError } from '../errors.js';
 
 /** Shape of the decay after warmup. */
 export type ScheduleKind = 'cosine' | 'linear' | 'constant';
@@ -22,8 +23,7 @@ export interface ScheduleOptions {
 export const DEFAULT_SCHEDULE_OPTIONS: ScheduleOptions = { kind: 'cosine', lr: 1e-4, minLr: 1e-5, warmup: 40, totalSteps: 1000 };
 
 /** Raised on invalid schedule options. */
-export class ScheduleError extends Error {
-  override readonly name = 'ScheduleError';
+export class ScheduleError extends MinitronError {
 }
 
 /**

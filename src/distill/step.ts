@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec, Params } from '../types.js';
-import { combinedLoss, type CombinedLossOptions } from './losses.js';
+import { combinedLoss, DistillLossError, type CombinedLossOptions } from './losses.js';
 
 /** A tap point of the forward pass: tap name (e.g. 'block_out') and layer index (-1 for final_norm). */
 export interface TapPoint {
@@ -74,7 +74,7 @@ export function microStep(inp: MicroInputs): MicroResult {
   const tStates: (tf.Tensor | null)[] = inp.states.map(() => null);
   let teacherLogits: tf.Tensor3D | null = null;
   if (needTeacher) {
-    if (inp.teacher === null) throw new Error('distill: the loss needs a teacher (weights.kl or weights.is != 0) but none was given');
+    if (inp.teacher === null) throw new DistillLossError('distill: the loss needs a teacher (weights.kl or weights.is != 0) but none was given');
     const teacher = inp.teacher;
     teacherLogits = tf.tidy(() => inp.forward(teacher.spec, teacher.params, inp.ids,
       useStates ? { onTap: capture(inp.states.map((s) => s.teacher), tStates) } : {})); // [B, T, V]
@@ -94,7 +94,7 @@ export function microStep(inp: MicroInputs): MicroResult {
         ? inp.states.map((_, i) => {
           const s = sStates[i];
           const te = tStates[i];
-          if (!s || !te) throw new Error(`distill: state pair ${i} was not tapped (student ${JSON.stringify(inp.states[i]?.student)}, teacher ${JSON.stringify(inp.states[i]?.teacher)})`);
+          if (!s || !te) throw new DistillLossError(`distill: state pair ${i} was not tapped (student ${JSON.stringify(inp.states[i]?.student)}, teacher ${JSON.stringify(inp.states[i]?.teacher)})`);
           return { student: s, teacher: te, proj: inp.vars[inp.projNames[i] as string] as tf.Tensor };
         })
         : [];

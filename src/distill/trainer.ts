@@ -3,6 +3,7 @@
  * logits from a gradient-free teacher, gradient accumulation and clipping, lr schedule, periodic eval,
  * atomic resumable checkpoints, clean interrupts and a typed error on non-finite losses.
  */
+import { MinitronError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import type { Params, TrainHistory, TrainRow } from '../types.js';
@@ -13,18 +14,17 @@ import { WindowSampler, toIds, type SamplerState } from './data.js';
 import { hasTrainCheckpoint, loadTrainCheckpoint, saveTrainCheckpoint, DistillCheckpointError } from './checkpoint.js';
 import { microStep, type ForwardFn, type ModelLike, type StatePair } from './step.js';
 import { Rng } from './rng.js';
+import { forward as modelForward } from '../model/forward.js';
 
 /** Raised when the loss or the gradient norm becomes NaN or infinite; the last good checkpoint is left in place. */
-export class NonFiniteLossError extends Error {
-  override readonly name = 'NonFiniteLossError';
+export class NonFiniteLossError extends MinitronError {
   constructor(readonly step: number, readonly value: number, readonly checkpoint: string | null) {
     super(`distill: non-finite ${Number.isFinite(value) ? 'gradient norm' : 'loss'} (${value}) at step ${step}; no update applied; last good checkpoint: ${checkpoint ?? 'none'}`);
   }
 }
 
 /** Raised on invalid trainer options. */
-export class DistillOptionsError extends Error {
-  override readonly name = 'DistillOptionsError';
+export class DistillOptionsError extends MinitronError {
 }
 
 /** Token data: ids, or text with a tokenizer. */
@@ -102,10 +102,6 @@ interface SavedState {
   run: { batch: number; seqLen: number; accum: number; mode: string; dataTokens: number; totalSteps: number };
 }
 
-async function defaultForward(): Promise<ForwardFn> {
-  const mod = (await import('../model/forward.js')) as unknown as { forward: ForwardFn };
-  return mod.forward;
-}
 
 /** Mean next-token cross-entropy of a model over the first `windows` windows of ids (no gradients). */
 export function evalLoss(forward: ForwardFn, model: ModelLike, ids: Int32Array, seqLen: number, batch: number, windows: number): number {
@@ -153,7 +149,7 @@ function stateWidth(spec: ModelLike['spec'], tap: string): number {
  */
 export async function distill(opts: Partial<DistillOptions> & Pick<DistillOptions, 'teacher' | 'student' | 'data'>): Promise<DistillResult> {
   const o = mergeOpts(opts);
-  const forward = o.forward ?? (await defaultForward());
+  const forward: ForwardFn = o.forward ?? modelForward;
   const ids = toIds(o.data, o.student.spec.vocabSize);
   const evalIds = o.evalData === null ? null : toIds(o.evalData, o.student.spec.vocabSize);
   const perStep = o.batch * o.seqLen * o.accum;
