@@ -15,6 +15,7 @@ import { hasTrainCheckpoint, loadTrainCheckpoint, saveTrainCheckpoint, DistillCh
 import { microStep, type ForwardFn, type ModelLike, type StatePair } from './step.js';
 import { Rng } from './rng.js';
 import { forward as modelForward } from '../model/forward.js';
+import { ensureTrainingKernels } from './kernels.js';
 
 /** Raised when the loss or the gradient norm becomes NaN or infinite; the last good checkpoint is left in place. */
 export class NonFiniteLossError extends MinitronError {
@@ -149,6 +150,7 @@ function stateWidth(spec: ModelLike['spec'], tap: string): number {
  */
 export async function distill(opts: Partial<DistillOptions> & Pick<DistillOptions, 'teacher' | 'student' | 'data'>): Promise<DistillResult> {
   const o = mergeOpts(opts);
+  ensureTrainingKernels();
   const forward: ForwardFn = o.forward ?? modelForward;
   const ids = toIds(o.data, o.student.spec.vocabSize);
   const evalIds = o.evalData === null ? null : toIds(o.evalData, o.student.spec.vocabSize);
