@@ -4,7 +4,7 @@
  * and after the same N steps of CE-only training on State of the Union text, with tokens/s.
  *
  *   node --import tsx bench/distill_figures.ts [--steps 20] [--batch 4] [--seq-len 128] [--lr 3e-4]
- *        [--ffn-keep 0.5] [--drop-layers 0] [--eval-tokens 4096] [--out bench/out/distill_figures.json]
+ *        [--ffn-keep 0.5] [--drop-layers 0] [--eval-tokens 4096] [--skip-teacher] [--out bench/out/distill_figures.json]
  * MINITRON_BACKEND=cpu|wasm picks the backend (default: the library's choice).
  */
 import * as fs from 'node:fs';
@@ -43,7 +43,7 @@ function dropLayers(spec: ModelSpec, params: Params, drop: number[]): { spec: Mo
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2), ['skip-teacher']);
   const steps = intFlag(args, 'steps', 20);
   const batch = intFlag(args, 'batch', 4);
   const seqLen = intFlag(args, 'seq-len', 128);
@@ -75,9 +75,11 @@ async function main(): Promise<void> {
     return s;
   };
   const result: Record<string, unknown> = { backend: backend.name, steps, batch, seqLen, lr, ffnKeep, dropLayers: dropN, evalTokens, trainTokens: trainIds.length };
-  const tp = await ppl(teacher.spec, teacher.params);
-  log(`teacher ppl ${tp.ppl.toFixed(3)} (${(evalIds.length / tp.sec).toFixed(0)} tok/s eval)`);
-  result.teacherPpl = tp.ppl;
+  if (!args.flags.has('skip-teacher')) {
+    const tp = await ppl(teacher.spec, teacher.params);
+    log(`teacher ppl ${tp.ppl.toFixed(3)} (${(evalIds.length / tp.sec).toFixed(0)} tok/s eval)`);
+    result.teacherPpl = tp.ppl;
+  }
   const s0 = make();
   const sp = await ppl(s0.spec, s0.params);
   log(`student before retraining: ppl ${sp.ppl.toFixed(3)}, ffn ${s0.spec.ffnHiddenSize}, layers ${s0.spec.numLayers}`);

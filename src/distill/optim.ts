@@ -121,12 +121,26 @@ export class AdamW {
  */
 export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): { grads: Record<string, tf.Tensor>; norm: number } {
   const names = Object.keys(grads);
-  const norm = names.length === 0 ? 0 : tf.tidy(() => {
-    const sq = names.map((n) => tf.sum(tf.square(grads[n] as tf.Tensor)));
-    return tf.sqrt(tf.addN(sq)).dataSync()[0] as number;
-  });
-  const coef = maxNorm > 0 && Number.isFinite(maxNorm) ? Math.min(1, maxNorm / (norm + 1e-6)) : 1;
+  const norm = globalNorm(grads);
+  const coef = clipCoefficient(norm, maxNorm);
   const out: Record<string, tf.Tensor> = {};
   for (const n of names) out[n] = coef === 1 ? tf.clone(grads[n] as tf.Tensor) : tf.mul(grads[n] as tf.Tensor, coef);
   return { grads: out, norm };
+}
+
+/** Global L2 norm of a set of gradients (NaN/Infinity when any gradient is).
+ * @example const n = globalNorm({ a: tf.tensor1d([3, 4]) }); // 5 */
+export function globalNorm(grads: Record<string, tf.Tensor>): number {
+  const names = Object.keys(grads);
+  if (names.length === 0) return 0;
+  return tf.tidy(() => {
+    const sq = names.map((n) => tf.sum(tf.square(grads[n] as tf.Tensor)));
+    return tf.sqrt(tf.addN(sq)).dataSync()[0] as number;
+  });
+}
+
+/** The factor clipping applies for a norm: min(1, maxNorm / (norm + 1e-6)); 1 when maxNorm <= 0 or infinite.
+ * @example clipCoefficient(10, 1) // ~0.1 */
+export function clipCoefficient(norm: number, maxNorm: number): number {
+  return maxNorm > 0 && Number.isFinite(maxNorm) ? Math.min(1, maxNorm / (norm + 1e-6)) : 1;
 }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import type { Params, TrainHistory, TrainRow } from '../types.js';
 import { DEFAULT_COMBINED_LOSS_OPTIONS, crossEntropy, type CombinedLossOptions, type LossWeights } from './losses.js';
-import { AdamW, clipByGlobalNorm, type AdamWOptions } from './optim.js';
+import { AdamW, clipCoefficient, globalNorm, type AdamWOptions } from './optim.js';
 import { lrAt, type ScheduleKind } from './schedule.js';
 import { WindowSampler, toIds, type SamplerState } from './data.js';
 import { hasTrainCheckpoint, loadTrainCheckpoint, saveTrainCheckpoint, DistillCheckpointError } from './checkpoint.js';
@@ -283,14 +283,17 @@ export async function distill(opts: Partial<DistillOptions> & Pick<DistillOption
           }
           acc = next;
         }
-        const clipped = clipByGlobalNorm(acc, o.clip);
-        try {
-          if (!Number.isFinite(loss)) throw new NonFiniteLossError(step, loss, lastSaved);
-          if (!Number.isFinite(clipped.norm)) throw new NonFiniteLossError(step, clipped.norm, lastSaved);
-          opt.step(clipped.grads, lr);
-        } finally {
-          tf.dispose(Object.values(clipped.grads));
+        const norm = globalNorm(acc);
+        if (!Number.isFinite(loss)) throw new NonFiniteLossError(step, loss, lastSaved);
+        if (!Number.isFinite(norm)) throw new NonFiniteLossError(step, norm, lastSaved);
+        const coef = clipCoefficient(norm, o.clip);
+        if (coef < 1) {
+          for (const [n, g] of Object.entries(acc)) {
+            acc[n] = tf.mul(g, coef);
+            g.dispose();
+          }
         }
+        opt.step(acc, lr);
       } catch (e) {
         if (e instanceof NonFiniteLossError) sampler = new WindowSampler(ids, o.seqLen, o.seed, samplerBefore);
         throw e;
