@@ -40,6 +40,11 @@ function checkPair(t: tf.Tensor, s: tf.Tensor, what: string): void {
   }
 }
 
+/** logits / τ, without a copy when τ = 1 (vocab-sized tensors are large). */
+function temper(x: tf.Tensor2D, tau: number): tf.Tensor2D {
+  return tau === 1 ? x : (tf.div(x, tau) as tf.Tensor2D);
+}
+
 function checkTemperature(tau: number): void {
   if (!(tau > 0) || !Number.isFinite(tau)) throw new DistillLossError(`losses: temperature must be a finite number > 0, got ${tau}`);
 }
@@ -63,8 +68,8 @@ export function forwardKl(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, op
   checkTemperature(tau);
   checkPair(teacherLogits, studentLogits, 'forwardKl logits');
   return tf.tidy(() => {
-    const lt = tf.logSoftmax(tf.div(flat2d(teacherLogits, 'teacher logits'), tau)); // [N, V]
-    const ls = tf.logSoftmax(tf.div(flat2d(studentLogits, 'student logits'), tau)); // [N, V]
+    const lt = tf.logSoftmax(temper(flat2d(teacherLogits, 'teacher logits'), tau)); // [N, V]
+    const ls = tf.logSoftmax(temper(flat2d(studentLogits, 'student logits'), tau)); // [N, V]
     const kl = tf.sum(tf.mul(tf.exp(lt), tf.sub(lt, ls)), -1); // [N]
     return tf.mul(tf.mean(kl), tau * tau) as tf.Scalar;
   });
@@ -79,8 +84,8 @@ export function reverseKl(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, op
   checkTemperature(tau);
   checkPair(teacherLogits, studentLogits, 'reverseKl logits');
   return tf.tidy(() => {
-    const lt = tf.logSoftmax(tf.div(flat2d(teacherLogits, 'teacher logits'), tau)); // [N, V]
-    const ls = tf.logSoftmax(tf.div(flat2d(studentLogits, 'student logits'), tau)); // [N, V]
+    const lt = tf.logSoftmax(temper(flat2d(teacherLogits, 'teacher logits'), tau)); // [N, V]
+    const ls = tf.logSoftmax(temper(flat2d(studentLogits, 'student logits'), tau)); // [N, V]
     const kl = tf.sum(tf.mul(tf.exp(ls), tf.sub(ls, lt)), -1); // [N]
     return tf.mul(tf.mean(kl), tau * tau) as tf.Scalar;
   });
@@ -107,10 +112,10 @@ export function topKKl(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, opts:
   const v = teacherLogits.shape[teacherLogits.rank - 1];
   if (!Number.isInteger(topK) || topK < 1 || topK > v) throw new DistillLossError(`losses: topK must be an integer in [1, ${v}], got ${topK}`);
   return tf.tidy(() => {
-    const t = tf.div(flat2d(teacherLogits, 'teacher logits'), tau) as tf.Tensor2D; // [N, V]
+    const t = temper(flat2d(teacherLogits, 'teacher logits'), tau); // [N, V]
     const { values, indices } = tf.topk(t, topK); // [N, K], [N, K]
     const lt = tf.logSoftmax(values); // [N, K] renormalised over the top k
-    const ls = tf.logSoftmax(tf.div(flat2d(studentLogits, 'student logits'), tau)) as tf.Tensor2D; // [N, V]
+    const ls = tf.logSoftmax(temper(flat2d(studentLogits, 'student logits'), tau)) as tf.Tensor2D; // [N, V]
     const lsK = pickRows(ls, indices as tf.Tensor2D); // [N, K]
     const kl = tf.sum(tf.mul(tf.exp(lt), tf.sub(lt, lsK)), -1); // [N]
     return tf.mul(tf.mean(kl), tau * tau) as tf.Scalar;
