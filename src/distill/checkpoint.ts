@@ -12,8 +12,8 @@ export class DistillCheckpointError extends MinitronError {
 }
 
 /** Writes tensors as a safetensors file (float32 / int32 only).
- * @example writeSafetensors('/tmp/x.safetensors', { w: tf.ones([2, 2]) }); */
-export function writeSafetensors(file: string, tensors: Record<string, tf.Tensor>): void {
+ * @example writeTensorFile('/tmp/x.safetensors', { w: tf.ones([2, 2]) }); */
+export function writeTensorFile(file: string, tensors: Record<string, tf.Tensor>): void {
   const header: Record<string, unknown> = {};
   const chunks: Buffer[] = [];
   let off = 0;
@@ -41,9 +41,9 @@ export function writeSafetensors(file: string, tensors: Record<string, tf.Tensor
   }
 }
 
-/** Reads a safetensors file written by writeSafetensors (F32 / I32); the caller disposes the tensors.
- * @example const t = readSafetensors('/tmp/x.safetensors'); */
-export function readSafetensors(file: string): Record<string, tf.Tensor> {
+/** Reads a safetensors file written by writeTensorFile (F32 / I32); the caller disposes the tensors.
+ * @example const t = readTensorFile('/tmp/x.safetensors'); */
+export function readTensorFile(file: string): Record<string, tf.Tensor> {
   if (!fs.existsSync(file)) throw new DistillCheckpointError(`checkpoint: ${file} does not exist`);
   const buf = fs.readFileSync(file);
   if (buf.length < 8) throw new DistillCheckpointError(`checkpoint: ${file} is too short for a safetensors header`);
@@ -83,8 +83,8 @@ export function saveTrainCheckpoint<S>(dir: string, ck: TrainCheckpoint<S>): voi
   const tmp = `${path.resolve(dir)}.tmp-${process.pid}-${Date.now()}`;
   fs.mkdirSync(tmp);
   try {
-    writeSafetensors(path.join(tmp, 'weights.safetensors'), ck.weights);
-    writeSafetensors(path.join(tmp, 'optim.safetensors'), ck.optim);
+    writeTensorFile(path.join(tmp, 'weights.safetensors'), ck.weights);
+    writeTensorFile(path.join(tmp, 'optim.safetensors'), ck.optim);
     const fd = fs.openSync(path.join(tmp, 'state.json'), 'w');
     fs.writeSync(fd, JSON.stringify(ck.state, null, 1));
     fs.fsyncSync(fd);
@@ -115,7 +115,7 @@ export function hasTrainCheckpoint(dir: string): boolean {
 export function loadTrainCheckpoint<S>(dir: string): TrainCheckpoint<S> {
   if (!hasTrainCheckpoint(dir)) throw new DistillCheckpointError(`checkpoint: ${dir} is not a complete checkpoint (needs weights.safetensors, optim.safetensors, state.json)`);
   const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as S;
-  const weights = readSafetensors(path.join(dir, 'weights.safetensors'));
-  const optim = readSafetensors(path.join(dir, 'optim.safetensors'));
+  const weights = readTensorFile(path.join(dir, 'weights.safetensors'));
+  const optim = readTensorFile(path.join(dir, 'optim.safetensors'));
   return { weights, optim, state };
 }

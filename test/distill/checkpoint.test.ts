@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  DistillCheckpointError, hasTrainCheckpoint, loadTrainCheckpoint, readSafetensors, saveTrainCheckpoint, writeSafetensors,
+  DistillCheckpointError, hasTrainCheckpoint, loadTrainCheckpoint, readTensorFile, saveTrainCheckpoint, writeTensorFile,
 } from '../../src/distill/checkpoint.js';
 import { WindowSampler, DistillDataError } from '../../src/distill/data.js';
 import { Rng } from '../../src/distill/rng.js';
@@ -21,8 +21,8 @@ describe('training checkpoints', () => {
     const f = path.join(dir, 'x.safetensors');
     const a = tf.tensor2d([[1.5, -2], [3, 4]]);
     const b = tf.tensor1d([7, 8, 9], 'int32');
-    writeSafetensors(f, { a, b });
-    const back = readSafetensors(f);
+    writeTensorFile(f, { a, b });
+    const back = readTensorFile(f);
     assert.deepEqual(Array.from(back.a!.dataSync()), [1.5, -2, 3, 4]);
     assert.deepEqual(back.b!.shape, [3]);
     assert.equal(back.b!.dtype, 'int32');
@@ -49,9 +49,9 @@ describe('training checkpoints', () => {
     tf.dispose([w, ...Object.values(ck.weights), ...Object.values(ck.optim)]);
     fs.rmSync(path.join(dir, 'optim.safetensors'));
     assert.throws(() => loadTrainCheckpoint(dir), DistillCheckpointError);
-    assert.throws(() => readSafetensors(path.join(root, 'none.safetensors')), /does not exist/);
+    assert.throws(() => readTensorFile(path.join(root, 'none.safetensors')), /does not exist/);
     const bad = tf.tensor1d([true], 'bool');
-    assert.throws(() => writeSafetensors(path.join(root, 'b.safetensors'), { bad }), /dtype bool/);
+    assert.throws(() => writeTensorFile(path.join(root, 'b.safetensors'), { bad }), /dtype bool/);
     bad.dispose();
     fs.rmSync(root, { recursive: true });
     assert.equal(tf.memory().numTensors, n0);
