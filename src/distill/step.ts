@@ -49,6 +49,11 @@ function capture(points: TapPoint[], into: (tf.Tensor | null)[]): (name: string,
   };
 }
 
+/** [B, T, H, Dh] (attn_ctx) → [B, T, H*Dh]; other states unchanged. */
+function flatHeads(x: tf.Tensor): tf.Tensor {
+  return x.rank === 4 ? tf.reshape(x, [x.shape[0] as number, x.shape[1] as number, (x.shape[2] as number) * (x.shape[3] as number)]) : x;
+}
+
 /** Inputs of one micro-batch step. */
 export interface MicroInputs {
   forward: ForwardFn;
@@ -95,7 +100,7 @@ export function microStep(inp: MicroInputs): MicroResult {
           const s = sStates[i];
           const te = tStates[i];
           if (!s || !te) throw new DistillLossError(`distill: state pair ${i} was not tapped (student ${JSON.stringify(inp.states[i]?.student)}, teacher ${JSON.stringify(inp.states[i]?.teacher)})`);
-          return { student: s, teacher: te, proj: inp.vars[inp.projNames[i] as string] as tf.Tensor };
+          return { student: flatHeads(s), teacher: flatHeads(te), proj: inp.vars[inp.projNames[i] as string] as tf.Tensor };
         })
         : [];
       const r = combinedLoss({ studentLogits: logits, teacherLogits, targets, states: pairs }, inp.loss);

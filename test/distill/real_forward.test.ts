@@ -36,9 +36,10 @@ describe('distill with the real forward (tiny llama, cpu)', () => {
       states: [
         { student: { tap: 'mlp_act', layer: 0 }, teacher: { tap: 'mlp_act', layer: 1 } },
         { student: { tap: 'block_out', layer: 0 }, teacher: { tap: 'block_out', layer: 1 } },
+        { student: { tap: 'attn_ctx', layer: 0 }, teacher: { tap: 'attn_ctx', layer: 0 } },
       ],
     });
-    assert.deepEqual(r.projections.map((p) => p.shape), [[64, 32], [32, 32]]);
+    assert.deepEqual(r.projections.map((p) => p.shape), [[64, 32], [32, 32], [32, 32]]);
     const first = r.rows[0]!;
     const last = r.rows.at(-1)!;
     assert.ok(last.kl! < first.kl!, `kl ${first.kl} -> ${last.kl}`);
