@@ -56,7 +56,7 @@ export function lossFigure(h: HistoryJson, opts: Partial<LossFigureOptions> = {}
     legend: { orientation: 'h', y: -0.22 },
     uirevision: 'minitron-loss', // keeps zoom/pan across live updates
   };
-  if (withLr) layout.yaxis2 = { title: { text: 'lr' }, overlaying: 'y', side: 'right', showgrid: false, exponentformat: 'e' };
+  if (withLr) layout.yaxis2 = { title: { text: 'lr' }, overlaying: 'y', side: 'right', showgrid: false, tickformat: '.1e' };
   return { data, layout, config: { responsive: true, displaylogo: false } };
 }
 
