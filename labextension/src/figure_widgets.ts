@@ -58,7 +58,12 @@ export class LossPlotRenderer extends PlotWidget {
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     try {
       this.last = asHistory(model.data[MIME.trainHistory]);
-    } catch (e) { this.showError(e); return; }
+    } catch (e) {
+      this.info.textContent = e instanceof Error ? e.message : String(e);
+      this.info.classList.add('mt-error');
+      return;
+    }
+    this.info.classList.remove('mt-error');
     await this.draw();
   }
   private async draw(): Promise<void> {

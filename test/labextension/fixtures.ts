@@ -73,6 +73,17 @@ export const PY_ECHO_TARGET = [
   'print("target registered")',
 ].join('\n');
 
+/** Python code that shows a train-history with a display id, then replaces it (update_display_data) with 3 rows. */
+export const PY_LIVE_UPDATE = [
+  'import time',
+  'from IPython.display import display, update_display',
+  'M = "application/vnd.minitron.train-history+json"',
+  'rows = [{"step": s, "tokens": 64 * s, "loss": 3.0 / s, "lr": 1e-3} for s in (1, 2, 3)]',
+  'display({M: {"kind": "train-history", "rows": rows[:1]}, "text/plain": "1 row"}, raw=True, display_id="mt-live")',
+  'time.sleep(1.0)',
+  'update_display({M: {"kind": "train-history", "rows": rows}, "text/plain": "3 rows"}, raw=True, display_id="mt-live")',
+].join('\n');
+
 /** An nbformat 4 notebook whose saved outputs use every minitron MIME type (and plotly's). */
 export function demoNotebook(): Record<string, unknown> {
   let n = 0;
@@ -86,6 +97,7 @@ export function demoNotebook(): Record<string, unknown> {
       cell('report', [out('application/vnd.minitron.importance-report+json', sampleReport(), 'ImportanceReport')]),
       cell('mt.planEditor(plan)', [out('application/vnd.minitron.arch-plan+json', samplePlan(), 'ArchPlan',
         { 'application/vnd.minitron.arch-plan+json': { editorId: 'ed-test-1' } })]),
+      cell(PY_LIVE_UPDATE, []),
       cell('plotly', [{ output_type: 'display_data', metadata: {}, data: { 'application/vnd.plotly.v1+json': { data: [{ type: 'bar', x: ['a', 'b', 'c'], y: [3, 1, 2] }], layout: { title: { text: 'plotly bundle' }, height: 260 } }, 'text/plain': 'plotly figure' } }]),
     ],
   };

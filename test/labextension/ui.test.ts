@@ -145,6 +145,14 @@ test('JupyterLab renders minitron outputs (loss plot, heatmaps, plan editor) and
     assert.match((await page.locator('.mt-plan .mt-status').textContent()) ?? '', /applied/);
     assert.equal(await page.locator('.mt-plan .mt-dirty').count(), 0);
     await page.screenshot({ path: shot.replace(/\.png$/, '-applied.png'), fullPage: false });
+
+    // Live update: a cell shows a train-history with a display id, then update_display_data replaces it in place.
+    const live = page.locator('.jp-Cell').nth(4);
+    await live.locator('.jp-InputArea-editor').click();
+    await page.keyboard.press('Shift+Enter');
+    await page.waitForSelector('.jp-Cell >> nth=4 >> .mt-loss[data-rows="3"] .main-svg', { timeout: 60_000 });
+    assert.equal(await live.locator('.mt-loss').count(), 1, 'the update replaced the output instead of adding one');
+    assert.equal(await live.locator('.mt-loss .scatterlayer .trace').count(), 2, 'loss + lr');
     console.log(`screenshots: ${shot}`);
     const ours = consoleErrors.filter((e) => /minitron|mt-|plotly/i.test(e));
     assert.deepEqual(ours, [], `browser console errors: ${ours.join('\n')}`);
