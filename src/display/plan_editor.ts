@@ -1,25 +1,22 @@
 /**
  * Kernel side of the JupyterLab plan editor: `planEditor(plan)` shows an ArchPlan as an editable output and receives
- * the edits the front end sends over the 'minitron.plan' comm. Pure library code: it reaches the kernel only through
- * the comm provider and display sink that the minitron kernel puts on globalThis (the same keys as display/comm.ts
- * and display/sink.ts), so it also works with any object implementing those two interfaces (tests use fakes).
- * Comm messages are handled between cells: edit the output, then read `editor.plan` in a later cell.
+ * the edits the front end (minitron-labextension) sends over the 'minitron.plan' comm. Uses the kernel's comm provider
+ * and display sink (display/comm.ts, display/sink.ts); tests use fakes. Comm messages are handled between cells:
+ * edit the output, press Apply, then read `editor.plan` in a later cell.
  */
 import type { ArchPlan, ImportanceReport } from '../types.js';
+import { getCommProvider, registerCommTarget } from './comm.js';
+import type { CommData } from './comm.js';
+import { mimeTypeOf, toMimeBundle } from './mime.js';
+import type { MimeBundle } from './mime.js';
+import { displayBundle, getDisplaySink, newDisplayId, QUIET } from './sink.js';
 
 /** Comm target name of the plan editor. @example registerCommTarget(PLAN_COMM_TARGET, handler) */
 export const PLAN_COMM_TARGET = 'minitron.plan';
 /** MIME type of an ArchPlan display. @example bundle[PLAN_MIME] = plan */
-export const PLAN_MIME = 'application/vnd.minitron.arch-plan+json';
+export const PLAN_MIME = mimeTypeOf('arch-plan');
 
 type Json = Record<string, unknown>;
-interface CommLike { send(data: Json): void; close(data?: Json): void }
-interface CommProviderLike { registerTarget(name: string, handler: (comm: CommLike, data: Json) => void): void }
-interface SinkLike { display(bundle: Json, opts: { displayId?: string; update: boolean; metadata: Json }): void }
-
-const PROVIDER = Symbol.for('minitron.comm.provider');
-const SINK = Symbol.for('minitron.display.sink');
-const QUIET = Symbol.for('minitron.display.quiet');
 const EDITORS = Symbol.for('minitron.plan.editors');
 
 /** Thrown for an unusable edited plan or a missing kernel. @example throw new PlanEditorError('keep.layers', 'sorted unique indices in [0, 30)', [3, 1]); */
@@ -36,19 +33,20 @@ export interface PlanEditorOptions {
   importance: ImportanceReport | null;
   /** Display id of the output (default: a fresh one). */
   displayId: string | null;
-  /** Extra MIME parts shown next to the plan (e.g. the library's text/html fallback). */
-  fallbacks: (plan: ArchPlan) => Json;
+  /** The bundle shown for a plan (default: the library's arch-plan bundle with text/plain and text/html fallbacks). */
+  bundle: (plan: ArchPlan) => MimeBundle;
 }
 
 /** Defaults of PlanEditorOptions. @example planEditor(plan, { ...defaultPlanEditorOptions, importance: report }) */
 export const defaultPlanEditorOptions: PlanEditorOptions = {
   importance: null,
   displayId: null,
-  fallbacks: (p) => ({ 'text/plain': `ArchPlan: layers ${p.from.numLayers}→${p.target.numLayers}, hidden ${p.from.hiddenSize}→${p.target.hiddenSize}, heads ${p.from.numHeads}→${p.target.numHeads}, ffn ${p.from.ffnHiddenSize}→${p.target.ffnHiddenSize} (edit it in JupyterLab with minitron-labextension)` }),
+  bundle: (p) => toMimeBundle(p),
 };
 
 /** A shown, editable plan; `plan` is the latest plan the front end applied. @example const ed = mt.planEditor(plan); … ed.plan */
 export interface PlanEditor {
+  readonly [QUIET]?: true;
   readonly editorId: string;
   readonly displayId: string;
   readonly plan: ArchPlan;
@@ -143,27 +141,25 @@ let counter = 0;
  */
 export function planEditor(plan: ArchPlan, opts: Partial<PlanEditorOptions> = {}): PlanEditor {
   const o = { ...defaultPlanEditorOptions, ...opts };
-  const g = globalThis as { [PROVIDER]?: CommProviderLike | null; [SINK]?: SinkLike | null };
-  const provider = g[PROVIDER], sink = g[SINK];
-  if (!provider || !sink) throw new PlanEditorError('planEditor()', 'the minitron Jupyter kernel (a comm provider and a display sink on globalThis); none is registered');
+  if (!getCommProvider() || !getDisplaySink()) throw new PlanEditorError('planEditor()', 'the minitron Jupyter kernel (a comm provider and a display sink); none is registered');
   const original = checkEditedPlan(plan, plan);
   counter += 1;
   const id = `pe-${Date.now().toString(36)}-${counter}`;
-  const displayId = o.displayId ?? `minitron-plan-${id}`;
+  const displayId = o.displayId ?? newDisplayId();
   const st: EditorState = { id, original, plan: original, edits: 0, listeners: [] };
   registry().set(id, st);
-  provider.registerTarget(PLAN_COMM_TARGET, (comm, data) => {
+  registerCommTarget(PLAN_COMM_TARGET, (comm, data: CommData) => {
     const reply = handlePlanMessage(data);
-    try { comm.send(reply as Json); } finally { comm.close(); }
+    try { comm.send(reply); } finally { comm.close(); }
   });
   const r = o.importance;
   const scores = r ? {
     heads: r.heads?.map((row) => row.map(round4)), neurons: r.neurons?.map((row) => row.map(round4)), channels: r.channels?.map(round4),
     layers: r.layers ? Object.values(r.layers)[0]?.map(round4) : undefined,
   } : undefined;
-  sink.display({ ...o.fallbacks(original), [PLAN_MIME]: JSON.parse(JSON.stringify(original)) }, { displayId, update: false, metadata: { [PLAN_MIME]: { editorId: id, ...(scores ? { scores } : {}) } } });
+  displayBundle({ ...o.bundle(original), [PLAN_MIME]: JSON.parse(JSON.stringify(original)) }, { displayId, metadata: { [PLAN_MIME]: { editorId: id, ...(scores ? { scores } : {}) } } });
   return {
-    [QUIET]: true,
+    [QUIET]: true as const,
     editorId: id,
     displayId,
     get plan() { return st.plan; },

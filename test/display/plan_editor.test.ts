@@ -35,7 +35,8 @@ test('planEditor shows the plan with editorId (and scores) in metadata and appli
   assert.equal(k.shown.length, 1);
   const { bundle, opts } = k.shown[0];
   assert.deepEqual(bundle[PLAN_MIME], JSON.parse(JSON.stringify(plan)));
-  assert.match(String(bundle['text/plain']), /layers 30→26/);
+  assert.match(String(bundle['text/plain']), /layers  30    26/, 'library text/plain fallback');
+  assert.match(String(bundle['text/html']), /<table/, 'library text/html fallback');
   const md = opts.metadata[PLAN_MIME] as { editorId: string; scores: { heads: number[][]; layers: number[] } };
   assert.equal(md.editorId, ed.editorId);
   assert.equal(md.scores.heads.length, 30);
