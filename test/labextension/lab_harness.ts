@@ -86,7 +86,7 @@ export async function startLab(notebooks: Record<string, unknown>, env: Record<s
       `--ServerApp.root_dir=${nbDir}`, '--ServerApp.port_retries=0', '--LabApp.news_url=None'], {
       cwd: nbDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, JUPYTER_CONFIG_DIR: path.join(tmp, 'config'), JUPYTERLAB_SETTINGS_DIR: path.join(tmp, 'settings'),
-        JUPYTERLAB_WORKSPACES_DIR: path.join(tmp, 'workspaces'), JUPYTER_RUNTIME_DIR: path.join(tmp, 'runtime'), IPYTHONDIR: path.join(tmp, 'ipython'), ...extraEnv },
+        JUPYTERLAB_WORKSPACES_DIR: path.join(tmp, 'workspaces'), JUPYTER_RUNTIME_DIR: path.join(tmp, 'runtime'), JUPYTER_DATA_DIR: path.join(tmp, 'data'), IPYTHONDIR: path.join(tmp, 'ipython'), ...extraEnv },
     });
     lab.stdout!.on('data', (d) => { logText += String(d); });
     lab.stderr!.on('data', (d) => { logText += String(d); });
@@ -111,4 +111,9 @@ export async function startLab(notebooks: Record<string, unknown>, env: Record<s
 export async function runCell(page: Page, n: number): Promise<void> {
   await page.locator('.jp-Cell').nth(n).locator('.jp-InputArea-editor').click();
   await page.keyboard.press('Shift+Enter');
+}
+
+/** Waits until the status bar says the notebook's kernel is idle (started and connected). */
+export async function waitKernelIdle(page: Page, timeout = 120_000): Promise<void> {
+  await page.waitForFunction(`[...document.querySelectorAll('.jp-StatusBar-TextItem')].some((e) => /\\| Idle/.test(e.textContent || ''))`, undefined, { timeout });
 }

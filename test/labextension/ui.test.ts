@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { demoNotebook } from './fixtures.js';
-import { labSkipReason, runCell, startLab } from './lab_harness.js';
+import { labSkipReason, runCell, startLab, waitKernelIdle } from './lab_harness.js';
 
 const reason = labSkipReason();
 test('JupyterLab renders minitron outputs (loss plot, heatmaps, plan editor) and the plan editor talks to the kernel', { skip: reason ?? false, timeout: 240_000 }, async () => {
@@ -59,8 +59,7 @@ test('JupyterLab renders minitron outputs (loss plot, heatmaps, plan editor) and
     await page.locator('.mt-importance').screenshot({ path: shot.replace(/\.png$/, '-importance.png') });
 
     // Comm: before the kernel registers the target, Apply reports the missing target; after running cell 0 it is accepted.
-    await page.waitForFunction(`document.querySelector('.jp-Notebook-ExecutionIndicator')?.getAttribute('data-status') === 'idle'`,
-      undefined, { timeout: 90_000 }).catch(() => undefined);
+    await waitKernelIdle(page);
     await page.locator('.mt-plan .mt-apply').click();
     await page.waitForSelector('.mt-plan .mt-status.mt-error', { timeout: 60_000 });
     assert.match((await page.locator('.mt-plan .mt-status').textContent()) ?? '', /no 'minitron\.plan' target/);
