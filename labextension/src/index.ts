@@ -1,9 +1,10 @@
 /**
  * minitron-labextension: MIME renderers for minitron's display bundles (live loss plot, importance heatmaps, plan
  * editor) and, when no other extension provides it, a plotly renderer. One plugin adds the factories to the
- * application's rendermime registry so the plan editor can reach its notebook's kernel (INotebookTracker).
+ * application's rendermime registry so the plan editor can reach its notebook's (or console's) kernel.
  */
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { IConsoleTracker } from '@jupyterlab/console';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
@@ -25,13 +26,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'minitron renderers: loss plot, importance heatmaps, plan editor (comm minitron.plan)',
   autoStart: true,
   requires: [IRenderMimeRegistry],
-  optional: [INotebookTracker],
-  activate: (app: JupyterFrontEnd, rendermime: IRenderMimeRegistry, tracker: INotebookTracker | null) => {
+  optional: [INotebookTracker, IConsoleTracker],
+  activate: (app: JupyterFrontEnd, rendermime: IRenderMimeRegistry, notebooks: INotebookTracker | null, consoles: IConsoleTracker | null) => {
     const ctx: PlanEditorContext = {
+      // The kernel of the notebook or console that shows the output; an output view detached from its notebook
+      // ("Create New View for Output") falls back to the current notebook.
       kernelFor(node: HTMLElement): Kernel.IKernelConnection | null {
-        if (!tracker) return null;
-        const panel = tracker.find((p) => p.node.contains(node)) ?? tracker.currentWidget;
-        return panel?.sessionContext.session?.kernel ?? null;
+        const host = notebooks?.find((p) => p.node.contains(node)) ?? consoles?.find((c) => c.node.contains(node)) ?? notebooks?.currentWidget ?? null;
+        return host?.sessionContext.session?.kernel ?? null;
       },
     };
     rendermime.addFactory(factory(MIME.trainHistory, (o) => new LossPlotRenderer(o)), RANK);

@@ -57,6 +57,7 @@ test('mt.planEditor in the minitron kernel ↔ the lab plan editor over the mini
     await runCell(page, 1);
     const out = page.locator('.jp-Cell').nth(1).locator('.jp-OutputArea-output');
     await out.filter({ hasText: 'layers 3 edits 1 kept 0,2,3' }).waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: (process.env.MT_UI_SHOT ?? '/tmp/minitron-lab-ui.png').replace(/\.png$/, '-e2e.png') });
   } catch (e) {
     const outs = await page.locator('.jp-OutputArea-output').allTextContents().catch(() => []);
     await page.screenshot({ path: path.join(process.env.MT_UI_SHOT ? path.dirname(process.env.MT_UI_SHOT) : '/tmp', 'minitron-lab-e2e-fail.png') }).catch(() => undefined);
