@@ -116,6 +116,6 @@ export class PlotlyRenderer extends PlotWidget {
     const raw = model.data[MIME.plotly];
     const fig = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Partial<Figure> | null;
     if (!fig || !Array.isArray(fig.data)) { this.showError(new Error(`${MIME.plotly}: expected { data: [...], layout }`)); return; }
-    try { await drawFigure(this.plot, { data: fig.data, layout: fig.layout ?? {}, config: fig.config, frames: fig.frames }); } catch (e) { this.showError(e); }
+    try { await drawFigure(this.plot, { data: fig.data, layout: fig.layout ?? {}, config: fig.config, frames: fig.frames }, false); } catch (e) { this.showError(e); }
   }
 }

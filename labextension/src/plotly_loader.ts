@@ -16,10 +16,23 @@ export function loadPlotly(): Promise<PlotlyApi> {
   return loading;
 }
 
-/** Draws (or updates in place) a figure in a div. @example await drawFigure(div, lossFigure(history)); */
-export async function drawFigure(el: HTMLElement, fig: Figure): Promise<void> {
+/** Transparent backgrounds and the JupyterLab theme's font colour (light and dark themes). @example themed(fig.layout, div) */
+export function themed(layout: Record<string, unknown>, el: HTMLElement): Record<string, unknown> {
+  const css = getComputedStyle(el);
+  const color = css.getPropertyValue('--jp-ui-font-color1').trim() || '#333';
+  const grid = css.getPropertyValue('--jp-border-color2').trim() || '#e0e0e0';
+  const axis = (a: unknown): Record<string, unknown> => ({ gridcolor: grid, zerolinecolor: grid, ...(a as Record<string, unknown> ?? {}) });
+  const out: Record<string, unknown> = { paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)', font: { color }, ...layout };
+  for (const k of Object.keys(out)) if (/^[xy]axis\d*$/.test(k)) out[k] = axis(out[k]);
+  if (!('xaxis' in out)) out.xaxis = axis(undefined);
+  if (!('yaxis' in out)) out.yaxis = axis(undefined);
+  return out;
+}
+
+/** Draws (or updates in place) a figure in a div; `theme` adapts minitron's own figures to the lab theme. @example await drawFigure(div, lossFigure(history)); */
+export async function drawFigure(el: HTMLElement, fig: Figure, theme = true): Promise<void> {
   const Plotly = await loadPlotly();
-  await Plotly.react(el, fig.data, fig.layout, { responsive: true, displaylogo: false, ...(fig.config ?? {}) });
+  await Plotly.react(el, fig.data, theme ? themed(fig.layout, el) : fig.layout, { responsive: true, displaylogo: false, ...(fig.config ?? {}) });
   if (fig.frames && fig.frames.length && Plotly.addFrames) await Plotly.addFrames(el, fig.frames);
 }
 
