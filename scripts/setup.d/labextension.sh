@@ -23,14 +23,14 @@ if [ "$force" = 1 ] || [ ! -f "$OUT/.minitron-stamp" ] || [ "$(cat "$OUT/.minitr
   npx tsc -p "$EXT/tsconfig.json"
   echo "[labextension] jupyter-builder build (production)"
   rm -rf "$OUT"
-  PATH="$prefix/bin:$PATH" "$prefix/bin/jupyter-builder" build "$EXT" 2>&1 | grep -v -E '^\s*$' | tail -n 20
+  PATH="$prefix/bin:$PATH" "$prefix/bin/jupyter-builder" build "$EXT" 2>&1 | sed -e '/^[[:space:]]*$/d' | tail -n 20
   [ -f "$OUT/package.json" ] || { echo "[labextension] build failed: $OUT/package.json missing"; exit 1; }
   echo "$src_hash" > "$OUT/.minitron-stamp"
 else
   echo "[labextension] build up to date"
 fi
 
-if [ -f "$DEST/.minitron-stamp" ] && [ "$(cat "$DEST/.minitron-stamp")" = "$src_hash" ] && [ ! -L "$DEST" ]; then
+if [ "$force" = 0 ] && [ -f "$DEST/.minitron-stamp" ] && [ "$(cat "$DEST/.minitron-stamp")" = "$src_hash" ] && [ ! -L "$DEST" ]; then
   echo "[labextension] installed at $DEST (up to date)"
 else
   mkdir -p "$(dirname "$DEST")"
