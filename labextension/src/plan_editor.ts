@@ -182,6 +182,8 @@ export class PlanEditorRenderer extends Widget implements IRenderMime.IRenderer 
     const tbody = el('tbody');
     const kept = new Set(p.keep.layers);
     const gs = groupSize(f);
+    const hs = this.scores.heads;
+    const hmax = hs ? Math.max(0, ...hs.flat().filter(Number.isFinite)) : 0;
     for (let l = 0; l < f.numLayers; l++) {
       const tr = el('tr', kept.has(l) ? 'mt-layer' : 'mt-layer mt-dropped');
       tr.dataset.layer = String(l);
@@ -204,7 +206,9 @@ export class PlanEditorRenderer extends Widget implements IRenderMime.IRenderer 
           b.dataset.action = 'head';
           b.dataset.layer = String(l);
           b.dataset.head = String(i);
-          const sc = this.scores.heads?.[l]?.[i];
+          const sc = hs?.[l]?.[i];
+          // Pruned heads are tinted by importance so strong pruned heads stand out.
+          if (sc !== undefined && hmax > 0 && !heads.has(i)) b.style.background = `rgba(31, 119, 180, ${(0.45 * Math.max(0, sc) / hmax).toFixed(2)})`;
           b.title = `layer ${l} head ${i} (KV group ${g})${sc !== undefined ? ` score ${sc.toPrecision(4)}` : ''}: ${heads.has(i) ? 'kept' : 'pruned'}`;
           grp.appendChild(b);
         }
@@ -225,6 +229,7 @@ export class PlanEditorRenderer extends Widget implements IRenderMime.IRenderer 
     table.append(thead, tbody);
     root.appendChild(table);
     root.appendChild(el('div', 'mt-foot', `channels kept ${p.keep.channels.length}/${f.hiddenSize}` +
+      (hs ? ' · pruned heads tinted by importance; target changes keep the highest-scoring units' : '') +
       (this.editorId ? ` · editor ${this.editorId}` : ' · not linked to an editor: run mt.planEditor(plan) for kernel round-trips')));
     this.node.textContent = '';
     this.node.appendChild(root);

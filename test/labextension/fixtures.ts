@@ -96,7 +96,7 @@ export function demoNotebook(): Record<string, unknown> {
       cell('mt.liveLoss()', [out('application/vnd.minitron.train-history+json', sampleHistory(), 'TrainHistory (200 rows)')]),
       cell('report', [out('application/vnd.minitron.importance-report+json', sampleReport(), 'ImportanceReport')]),
       cell('mt.planEditor(plan)', [out('application/vnd.minitron.arch-plan+json', samplePlan(), 'ArchPlan',
-        { 'application/vnd.minitron.arch-plan+json': { editorId: 'ed-test-1' } })]),
+        { 'application/vnd.minitron.arch-plan+json': { editorId: 'ed-test-1', scores: { heads: sampleReport().heads } } })]),
       cell(PY_LIVE_UPDATE, []),
       cell('plotly', [{ output_type: 'display_data', metadata: {}, data: { 'application/vnd.plotly.v1+json': { data: [{ type: 'bar', x: ['a', 'b', 'c'], y: [3, 1, 2] }], layout: { title: { text: 'plotly bundle' }, height: 260 } }, 'text/plain': 'plotly figure' } }]),
     ],

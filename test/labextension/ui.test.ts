@@ -8,10 +8,12 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { demoNotebook } from './fixtures.js';
+import { demoNotebook, sampleReport } from './fixtures.js';
 import { labSkipReason, runCell, startLab, waitKernelIdle } from './lab_harness.js';
 
 const reason = labSkipReason();
+const h0 = sampleReport().heads![0];
+const expectedHeads = [0, 1, 2].map((g) => [0, 1, 2].map((i) => g * 3 + i).sort((a, b) => h0[b] - h0[a])[0]).map(String);
 test('JupyterLab renders minitron outputs (loss plot, heatmaps, plan editor) and the plan editor talks to the kernel', { skip: reason ?? false, timeout: 240_000 }, async () => {
   const lab = await startLab({ 'demo.ipynb': demoNotebook() });
   const page = lab.page;
@@ -45,6 +47,8 @@ test('JupyterLab renders minitron outputs (loss plot, heatmaps, plan editor) and
     await page.locator('.mt-plan input[data-field="numHeads"]').fill('3');
     await page.locator('.mt-plan input[data-field="numHeads"]').dispatchEvent('change');
     await page.waitForFunction(`document.querySelectorAll('.mt-plan tr.mt-layer:first-child .mt-head.mt-on').length === 3`);
+    // With scores in the output metadata the best head of each KV group is kept (sampleReport: layer 0 → heads 2, 3, 8).
+    assert.deepEqual(await page.locator('.mt-plan tr.mt-layer').first().locator('.mt-head.mt-on').allTextContents(), expectedHeads);
     // Drop layer 5 too.
     await page.locator('.mt-plan input[data-action="layer"][data-layer="5"]').click();
     await page.waitForFunction(`document.querySelectorAll('.mt-plan tr.mt-dropped').length === 5`);
