@@ -5,7 +5,7 @@
  */
 import { MinitronError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '../backend/gradients.js';
 
 /** Raised when loss inputs have wrong shapes, dtypes or options. */
 export class DistillLossError extends MinitronError {

@@ -3,6 +3,7 @@
  * logits from a gradient-free teacher, gradient accumulation and clipping, lr schedule, periodic eval,
  * atomic resumable checkpoints, clean interrupts and a typed error on non-finite losses.
  */
+import { isInterrupted } from '../display/checkpoint.js';
 import { MinitronError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
@@ -235,7 +236,8 @@ export async function distill(opts: Partial<DistillOptions> & Pick<DistillOption
   const local = new AbortController();
   const onSigint = (): void => local.abort();
   if (o.handleSigint) process.once('SIGINT', onSigint);
-  const aborted = (): boolean => local.signal.aborted || (o.signal?.aborted ?? false);
+  // A Jupyter interrupt (the minitron kernel's check, see display/checkpoint.ts) stops at a step boundary too.
+  const aborted = (): boolean => local.signal.aborted || (o.signal?.aborted ?? false) || isInterrupted();
   const studentView = (): ModelLike => {
     const params: Params = {};
     for (const n of Object.keys(o.student.params)) params[n] = vars[n] as tf.Variable;
