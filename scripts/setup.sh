@@ -10,7 +10,7 @@ stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 mkdir -p .cache
 
 # 1. Debian packages (OpenBLAS for the native kernels; chromium for UI tests).
-APT_PKGS="libopenblas-dev pkg-config"
+APT_PKGS="libopenblas-dev pkg-config chromium"
 missing=""
 for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
