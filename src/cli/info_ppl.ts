@@ -1,0 +1,45 @@
+/**
+ * `minitron info <model-dir>` and `minitron ppl <model-dir> <text-file>`.
+ */
+import * as fs from 'node:fs';
+import { selectBackend } from '../backend/index.js';
+import { UsageError } from '../errors.js';
+import { loadModel, paramCounts, readConfig } from '../io/checkpoint.js';
+import { perplexity } from '../eval/perplexity.js';
+import { intFlag, parseArgs } from './args.js';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Print the spec and parameter counts per component. @example await infoCmd(['.cache/models/smollm2-135m']) */
+export async function infoCmd(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const dir = args.positional[0];
+  if (!dir) throw new UsageError('usage: minitron info <model-dir>');
+  const { spec } = readConfig(dir);
+  console.log(`model ${dir}`);
+  for (const [k, v] of Object.entries(spec)) console.log(`  ${k.padEnd(16)} ${JSON.stringify(v)}`);
+  const c = paramCounts(spec);
+  console.log('parameters');
+  for (const [k, v] of Object.entries(c)) console.log(`  ${k.padEnd(16)} ${v.toLocaleString('en-US')}`);
+}
+
+/** Perplexity of a text file; prints `ppl <value>` last. @example await pplCmd(['m', 'moby.txt', '--max-tokens', '4096']) */
+export async function pplCmd(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const [dir, textFile] = args.positional;
+  if (!dir || !textFile) throw new UsageError('usage: minitron ppl <model-dir> <text-file> [--seq-len N] [--stride N] [--max-tokens N] [--batch N]');
+  if (!fs.existsSync(textFile)) throw new UsageError(`text file ${textFile} not found`);
+  const seqLen = intFlag(args, 'seq-len', 256);
+  const stride = intFlag(args, 'stride', seqLen);
+  const backend = await selectBackend();
+  console.error(`[minitron] backend ${backend.name} (${backend.reason})`);
+  const model = await loadModel(dir);
+  const t0 = Date.now();
+  const r = await perplexity(model, fs.readFileSync(textFile, 'utf8'), {
+    seqLen, stride, maxTokens: intFlag(args, 'max-tokens', 0), batch: intFlag(args, 'batch', 4),
+    onProgress: (d, n) => process.stderr.write(`\r[minitron] window ${d}/${n}`),
+  });
+  process.stderr.write('\n');
+  tf.dispose(model.params);
+  console.log(`tokens ${r.tokens}  nll ${r.nll.toFixed(6)}  seconds ${((Date.now() - t0) / 1000).toFixed(1)}`);
+  console.log(`ppl ${r.ppl.toFixed(6)}`);
+}

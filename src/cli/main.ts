@@ -1,0 +1,34 @@
+/**
+ * The `minitron` command line: thin dispatch to subcommands.
+ */
+import { MinitronError } from '../errors.js';
+import { infoCmd, pplCmd } from './info_ppl.js';
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  info: infoCmd,
+  ppl: pplCmd,
+};
+
+const USAGE = `usage: minitron <command> [args]
+commands:
+  info <model-dir>                                  spec and parameter counts
+  ppl <model-dir> <text-file> [--seq-len N] [--stride N] [--max-tokens N]   perplexity`;
+
+/** Run the CLI with argv (without node and script). @example await main(['info', 'model-dir']) */
+export async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  const run = cmd ? COMMANDS[cmd] : undefined;
+  if (!run) {
+    console.error(USAGE);
+    process.exitCode = cmd && cmd !== '--help' ? 2 : 0;
+    return;
+  }
+  try {
+    await run(rest);
+  } catch (e) {
+    if (e instanceof MinitronError) {
+      console.error(`minitron ${cmd}: ${e.message}`);
+      process.exitCode = 1;
+    } else throw e;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * LM loss and perplexity. Perplexity follows transformers' "Perplexity of fixed-length models" guide: windows of
+ * seqLen tokens advancing by stride; each window scores only the tokens not scored by the previous window.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelSpec, Params } from '../types.js';
+import { UsageError } from '../errors.js';
+import type { LoadedModel } from '../io/checkpoint.js';
+import { forward, type ForwardOptions } from '../model/forward.js';
+
+/**
+ * Per-position next-token NLL [B, T-1] for ids [B, T]: -log p(ids[:, t+1] | ids[:, ..t]).
+ * @example const nll = tokenNll(spec, params, ids) // [B, T-1]
+ */
+export function tokenNll(spec: ModelSpec, params: Params, ids: tf.Tensor2D, options: Partial<ForwardOptions> = {}): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [B, T] = ids.shape;
+    const logits = forward(spec, params, ids, options); // [B, T, V]
+    return nllFromLogits(tf.slice(logits, [0, 0, 0], [B, T - 1, spec.vocabSize]), tf.slice(ids, [0, 1], [B, T - 1]));
+  });
+}
+
+/**
+ * NLL [B, T] of labels [B, T] under logits [B, T, V] (logsumexp minus the label's logit).
+ * @example nllFromLogits(logits, labels)
+ */
+export function nllFromLogits(logits: tf.Tensor3D, labels: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [B, T, V] = logits.shape;
+    const flat = tf.reshape(logits, [B * T, V]); // [N, V]
+    const lse = tf.logSumExp(flat, 1); // [N]
+    const idx = tf.add(tf.mul(tf.range(0, B * T, 1, 'int32'), tf.scalar(V, 'int32')), tf.cast(tf.reshape(labels, [-1]), 'int32')); // [N]
+    const picked = tf.gather(tf.reshape(flat, [-1]), idx); // [N]
+    return tf.reshape(tf.sub(lse, picked), [B, T]) as tf.Tensor2D;
+  });
+}
+
+/**
+ * Mean next-token cross-entropy of ids [B, T] (a scalar, differentiable).
+ * @example const loss = lmLoss(spec, params, ids); loss.dataSync()[0]
+ */
+export function lmLoss(spec: ModelSpec, params: Params, ids: tf.Tensor2D, options: Partial<ForwardOptions> = {}): tf.Scalar {
+  return tf.tidy(() => tf.mean(tokenNll(spec, params, ids, options)) as tf.Scalar);
+}
+
+/** Options of perplexity. */
+export interface PerplexityOptions {
+  readonly seqLen: number;
+  readonly stride: number;
+  /** Truncate the tokenized text to this many tokens (0 = all). */
+  readonly maxTokens: number;
+  /** Windows evaluated per forward. */
+  readonly batch: number;
+  readonly forward: Partial<ForwardOptions>;
+  readonly onProgress: ((done: number, total: number) => void) | null;
+}
+export const DEFAULT_PERPLEXITY_OPTIONS: PerplexityOptions = { seqLen: 256, stride: 256, maxTokens: 0, batch: 4, forward: {}, onProgress: null };
+
+/** Result of perplexity. */
+export interface PerplexityResult {
+  readonly ppl: number;
+  /** Mean NLL per scored token (nats). */
+  readonly nll: number;
+  /** Number of scored tokens. */
+  readonly tokens: number;
+}
+
+/** Windows [begin, end, scoredFrom] as the transformers guide lays them out. */
+export function perplexityWindows(n: number, seqLen: number, stride: number): Array<[number, number, number]> {
+  const out: Array<[number, number, number]> = [];
+  let prevEnd = 0;
+  for (let begin = 0; begin < n; begin += stride) {
+    const end = Math.min(begin + seqLen, n);
+    out.push([begin, end, Math.max(prevEnd, begin + 1)]);
+    prevEnd = end;
+    if (end === n) break;
+  }
+  return out;
+}
+
+/**
+ * Perplexity of token ids under a model (sliding windows, each token scored once).
+ * @example const { ppl } = await perplexityOfIds(spec, params, ids, { seqLen: 256, stride: 128 });
+ */
+export async function perplexityOfIds(spec: ModelSpec, params: Params, ids: number[], options: Partial<PerplexityOptions> = {}): Promise<PerplexityResult> {
+  const o = { ...DEFAULT_PERPLEXITY_OPTIONS, ...options };
+  if (!(o.seqLen > 1) || !(o.stride > 0) || o.stride > o.seqLen) throw new UsageError(`perplexity: need seqLen > 1 and 0 < stride <= seqLen (got ${o.seqLen}, ${o.stride})`);
+  const all = o.maxTokens > 0 ? ids.slice(0, o.maxTokens) : ids;
+  if (all.length < 2) throw new UsageError(`perplexity: need at least 2 tokens, got ${all.length}`);
+  const windows = perplexityWindows(all.length, o.seqLen, o.stride);
+  let sum = 0, count = 0;
+  for (let i = 0; i < windows.length; ) {
+    // Batch consecutive windows of the same length.
+    const len = windows[i][1] - windows[i][0];
+    let j = i;
+    while (j < windows.length && j - i < o.batch && windows[j][1] - windows[j][0] === len) j++;
+    const group = windows.slice(i, j);
+    const flat = group.flatMap(([b, e]) => all.slice(b, e));
+    const nll = tf.tidy(() => tokenNll(spec, params, tf.tensor2d(flat, [group.length, len], 'int32'), o.forward)); // [b, len-1]
+    const data = await nll.data();
+    nll.dispose();
+    group.forEach(([b, , from], g) => {
+      // Position t of the window predicts token b+t+1; score tokens with global index >= from.
+      for (let t = from - b - 1; t < len - 1; t++) sum += data[g * (len - 1) + t];
+      count += len - (from - b);
+    });
+    i = j;
+    o.onProgress?.(i, windows.length);
+  }
+  const nll = sum / count;
+  return { ppl: Math.exp(nll), nll, tokens: count };
+}
+
+/**
+ * Perplexity of a text under a loaded model (tokenized without special tokens).
+ * @example const { ppl } = await perplexity(model, mobyDickText(), { seqLen: 256, stride: 256, maxTokens: 4096 });
+ */
+export async function perplexity(model: LoadedModel, text: string, options: Partial<PerplexityOptions> = {}): Promise<PerplexityResult> {
+  if (!model.tokenizer) throw new UsageError(`perplexity: ${model.dir} has no tokenizer.json`);
+  return perplexityOfIds(model.spec, model.params, model.tokenizer.encode(text), options);
+}

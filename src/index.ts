@@ -1,0 +1,17 @@
+/**
+ * minitron: prune and distill language models the Minitron way, in TypeScript on TensorFlow.js.
+ * The whole public API and nothing else.
+ */
+export * from './types.js';
+export * from './errors.js';
+export { selectBackend, backendInfo, type BackendInfo } from './backend/index.js';
+export * from './io/safetensors.js';
+export * from './io/config.js';
+export * from './io/tokenizer.js';
+export * from './io/checkpoint.js';
+export { expectedShapes } from './io/hf_names.js';
+export * from './model/forward.js';
+export * from './model/generate.js';
+export { ropeInvFreq } from './model/rope.js';
+export * from './eval/perplexity.js';
+export * from './data/corpus.js';

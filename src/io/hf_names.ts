@@ -1,0 +1,149 @@
+/**
+ * Canonical parameter names/shapes for a ModelSpec and their mapping to and from Hugging Face checkpoint names.
+ * Llama-family checkpoints already use the canonical names; GPT-2 fuses q/k/v (c_attn) and stores Conv1D weights [in, out].
+ */
+import type { ModelSpec } from '../types.js';
+import type { HostTensor } from './safetensors.js';
+
+/** Canonical name -> expected shape for `spec`. @example expectedShapes(spec).get('model.norm.weight') // [D] */
+export function expectedShapes(spec: ModelSpec): Map<string, number[]> {
+  const D = spec.hiddenSize, F = spec.ffnHiddenSize, Q = spec.numHeads * spec.headDim, KV = spec.numKvHeads * spec.headDim;
+  const m = new Map<string, number[]>();
+  const norm = (p: string): void => {
+    m.set(`${p}.weight`, [D]);
+    if (spec.normType === 'layernorm') m.set(`${p}.bias`, [D]);
+  };
+  m.set('model.embed_tokens.weight', [spec.vocabSize, D]);
+  if (spec.positional === 'learned') m.set('model.embed_positions.weight', [spec.maxPositions, D]);
+  for (let i = 0; i < spec.numLayers; i++) {
+    const l = `model.layers.${i}`;
+    norm(`${l}.input_layernorm`);
+    m.set(`${l}.self_attn.q_proj.weight`, [Q, D]);
+    m.set(`${l}.self_attn.k_proj.weight`, [KV, D]);
+    m.set(`${l}.self_attn.v_proj.weight`, [KV, D]);
+    m.set(`${l}.self_attn.o_proj.weight`, [D, Q]);
+    if (spec.qkvBias) {
+      m.set(`${l}.self_attn.q_proj.bias`, [Q]);
+      m.set(`${l}.self_attn.k_proj.bias`, [KV]);
+      m.set(`${l}.self_attn.v_proj.bias`, [KV]);
+    }
+    if (spec.oBias) m.set(`${l}.self_attn.o_proj.bias`, [D]);
+    norm(`${l}.post_attention_layernorm`);
+    if (spec.mlpType === 'gated') m.set(`${l}.mlp.gate_proj.weight`, [F, D]);
+    m.set(`${l}.mlp.up_proj.weight`, [F, D]);
+    m.set(`${l}.mlp.down_proj.weight`, [D, F]);
+    if (spec.mlpBias) {
+      if (spec.mlpType === 'gated') m.set(`${l}.mlp.gate_proj.bias`, [F]);
+      m.set(`${l}.mlp.up_proj.bias`, [F]);
+      m.set(`${l}.mlp.down_proj.bias`, [D]);
+    }
+  }
+  norm('model.norm');
+  if (!spec.tiedEmbeddings) m.set('lm_head.weight', [spec.vocabSize, D]);
+  return m;
+}
+
+/** Source of one canonical tensor: the HF tensor names it is read from. */
+export interface HfSource {
+  readonly names: string[];
+  readonly convert: (parts: HostTensor[]) => HostTensor;
+}
+
+const same = (name: string): HfSource => ({ names: [name], convert: (p) => p[0] });
+
+/** Transpose a 2-D host tensor. @example transpose2d({dtype:'float32', shape:[2,3], data}) // shape [3,2] */
+export function transpose2d(t: HostTensor): HostTensor {
+  const [r, c] = t.shape;
+  const out = new Float32Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = t.data[i * c + j];
+  return { dtype: 'float32', shape: [c, r], data: out };
+}
+
+/** Rows [from, to) of a 2-D tensor, or elements [from, to) of a 1-D one. */
+function rows(t: HostTensor, from: number, to: number): HostTensor {
+  const cols = t.shape.length === 2 ? t.shape[1] : 1;
+  const shape = t.shape.length === 2 ? [to - from, cols] : [to - from];
+  return { dtype: 'float32', shape, data: t.data.slice(from * cols, to * cols) };
+}
+
+/**
+ * Where canonical `name` lives in an HF checkpoint of `spec.family` (prefix: "transformer." or "" for GPT-2).
+ * @example hfSource(spec, 'model.layers.0.self_attn.q_proj.weight', 'transformer.').names // ['transformer.h.0.attn.c_attn.weight']
+ */
+export function hfSource(spec: ModelSpec, name: string, prefix = 'transformer.'): HfSource {
+  if (spec.family !== 'gpt2') return same(name);
+  const D = spec.hiddenSize;
+  const m = /^model\.layers\.(\d+)\.(.+)$/.exec(name);
+  if (!m) {
+    const top: Record<string, string> = {
+      'model.embed_tokens.weight': 'wte.weight', 'model.embed_positions.weight': 'wpe.weight',
+      'model.norm.weight': 'ln_f.weight', 'model.norm.bias': 'ln_f.bias',
+    };
+    return name === 'lm_head.weight' ? same(name) : same(prefix + top[name]);
+  }
+  const h = `${prefix}h.${m[1]}.`;
+  const qkv = ['q_proj', 'k_proj', 'v_proj'];
+  const sub = m[2];
+  const proj = /^self_attn\.(q|k|v)_proj\.(weight|bias)$/.exec(sub);
+  if (proj) {
+    const k = qkv.indexOf(`${proj[1]}_proj`);
+    return proj[2] === 'weight'
+      ? { names: [`${h}attn.c_attn.weight`], convert: (p) => rows(transpose2d(p[0]), k * D, (k + 1) * D) }
+      : { names: [`${h}attn.c_attn.bias`], convert: (p) => rows(p[0], k * D, (k + 1) * D) };
+  }
+  const conv: Record<string, string> = {
+    'self_attn.o_proj': 'attn.c_proj', 'mlp.up_proj': 'mlp.c_fc', 'mlp.down_proj': 'mlp.c_proj',
+  };
+  const lin = /^(self_attn\.o_proj|mlp\.up_proj|mlp\.down_proj)\.(weight|bias)$/.exec(sub);
+  if (lin) {
+    const src = `${h}${conv[lin[1]]}.${lin[2]}`;
+    return lin[2] === 'weight' ? { names: [src], convert: (p) => transpose2d(p[0]) } : same(src);
+  }
+  const norms: Record<string, string> = { input_layernorm: 'ln_1', post_attention_layernorm: 'ln_2' };
+  const nm = /^(input_layernorm|post_attention_layernorm)\.(weight|bias)$/.exec(sub);
+  if (nm) return same(`${h}${norms[nm[1]]}.${nm[2]}`);
+  throw new Error(`no HF source for ${name}`);
+}
+
+/**
+ * Canonical params -> HF tensors for writing a checkpoint of `spec.family`.
+ * @example const hf = toHfTensors(spec, hostParams); writeSafetensors(file, hf)
+ */
+export function toHfTensors(spec: ModelSpec, canon: Map<string, HostTensor>): Map<string, HostTensor> {
+  if (spec.family !== 'gpt2') return canon;
+  const out = new Map<string, HostTensor>();
+  const get = (n: string): HostTensor => {
+    const t = canon.get(n);
+    if (!t) throw new Error(`missing param ${n}`);
+    return t;
+  };
+  const concat = (parts: HostTensor[], shape: number[]): HostTensor => {
+    const data = new Float32Array(parts.reduce((a, p) => a + p.data.length, 0));
+    let o = 0;
+    for (const p of parts) { data.set(p.data, o); o += p.data.length; }
+    return { dtype: 'float32', shape, data };
+  };
+  const D = spec.hiddenSize;
+  for (const [name, t] of canon) {
+    const m = /^model\.layers\.(\d+)\.(.+)$/.exec(name);
+    if (!m) {
+      const src = hfSource(spec, name).names[0];
+      out.set(src, t);
+      continue;
+    }
+    const h = `transformer.h.${m[1]}.`;
+    const l = `model.layers.${m[1]}.self_attn.`;
+    if (m[2] === 'self_attn.q_proj.weight') {
+      const w = concat(['q', 'k', 'v'].map((x) => get(`${l}${x}_proj.weight`)), [3 * D, D]);
+      out.set(`${h}attn.c_attn.weight`, transpose2d(w));
+    } else if (m[2] === 'self_attn.q_proj.bias') {
+      out.set(`${h}attn.c_attn.bias`, concat(['q', 'k', 'v'].map((x) => get(`${l}${x}_proj.bias`)), [3 * D]));
+    } else if (/^self_attn\.[kv]_proj\./.test(m[2])) {
+      continue;
+    } else {
+      const src = hfSource(spec, name).names[0];
+      out.set(src, t.shape.length === 2 ? transpose2d(t) : t);
+    }
+  }
+  return out;
+}

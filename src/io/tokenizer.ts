@@ -1,0 +1,40 @@
+/**
+ * tokenizer.json loading through @huggingface/tokenizers (a maintained pure-JS port of HF tokenizers).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { CheckpointError } from '../errors.js';
+
+/** Text <-> token ids for one checkpoint. @example const tok = loadTokenizer('/m'); tok.encode('Call me Ishmael.') */
+export class Tokenizer {
+  constructor(private readonly inner: HfTokenizer, readonly file: string) {}
+
+  /** Token ids of `text` without special tokens added (as transformers' `add_special_tokens=False`). */
+  encode(text: string): number[] {
+    return this.inner.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /** Text of `ids`. @example tok.decode([1, 2, 3]) */
+  decode(ids: number[]): string {
+    return this.inner.decode(ids, { skip_special_tokens: false });
+  }
+}
+
+/**
+ * Load <dir>/tokenizer.json (+ tokenizer_config.json when present).
+ * @example const tok = loadTokenizer('.cache/models/smollm2-135m');
+ */
+export function loadTokenizer(dir: string): Tokenizer {
+  const file = path.join(dir, 'tokenizer.json');
+  if (!fs.existsSync(file)) throw new CheckpointError(dir, 'tokenizer.json missing: expected a Hugging Face fast-tokenizer file');
+  let json: object;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CheckpointError(file, `not valid JSON (${(e as Error).message})`);
+  }
+  const cfgFile = path.join(dir, 'tokenizer_config.json');
+  const config = fs.existsSync(cfgFile) ? JSON.parse(fs.readFileSync(cfgFile, 'utf8')) : {};
+  return new Tokenizer(new HfTokenizer(json, config), file);
+}

@@ -1,0 +1,170 @@
+/**
+ * Full-sequence causal forward for GPT-2 and Llama-family decoders, with named activation taps and
+ * reversible unit masks (what-if pruning). One implementation serves inference, importance and training.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelSpec, Params } from '../types.js';
+import { activate, linear, norm } from './layers.js';
+import { applyRope, ropeTables } from './rope.js';
+
+/** Named activations a forward exposes (see ForwardOptions.onTap for shapes). */
+export type TapName = 'block_in' | 'attn_norm' | 'attn_ctx' | 'mlp_norm' | 'mlp_fc1' | 'mlp_act' | 'block_out' | 'final_norm';
+
+/** 0/1 (or soft) multipliers per unit; null/absent = keep all. heads/neurons are per layer. */
+export interface ModelMask {
+  readonly heads?: (number[] | null)[];
+  readonly neurons?: (number[] | null)[];
+  readonly channels?: number[] | null;
+}
+
+/** Options of forward. */
+export interface ForwardOptions {
+  /**
+   * Called synchronously with each activation (disposed after the forward unless kept):
+   * block_in, attn_norm, mlp_norm, block_out, final_norm [B, T, D]; attn_ctx [B, T, H, Dh] (o_proj input per head);
+   * mlp_fc1 [B, T, F] (fc1 / gate output before the activation); mlp_act [B, T, F] (down_proj input). final_norm has layer -1.
+   */
+  readonly onTap: ((name: TapName, layer: number, x: tf.Tensor) => void) | null;
+  readonly mask: ModelMask | null;
+  /** Layers to skip entirely (depth what-if). */
+  readonly skipLayers: readonly number[];
+}
+export const DEFAULT_FORWARD_OPTIONS: ForwardOptions = { onTap: null, mask: null, skipLayers: [] };
+
+const NEG = -1e9;
+
+/**
+ * Additive attention mask [G*T, T]: 0 where query t may see key s (s <= t, and t - s < window), else -1e9.
+ * @example causalMask(4, 1, null) // [4, 4]
+ */
+export function causalMask(T: number, groups: number, window: number | null): tf.Tensor2D {
+  const m = new Float32Array(groups * T * T);
+  for (let g = 0; g < groups; g++) {
+    for (let t = 0; t < T; t++) {
+      for (let s = 0; s < T; s++) {
+        const ok = s <= t && (window === null || t - s < window);
+        m[(g * T + t) * T + s] = ok ? 0 : NEG;
+      }
+    }
+  }
+  return tf.tensor2d(m, [groups * T, T]);
+}
+
+interface Ctx {
+  readonly spec: ModelSpec;
+  readonly params: Params;
+  readonly opts: ForwardOptions;
+  readonly rope: { cos: tf.Tensor2D; sin: tf.Tensor2D } | null;
+  readonly mask: tf.Tensor2D;
+  readonly channelMask: tf.Tensor | null;
+}
+
+function tap(ctx: Ctx, name: TapName, layer: number, x: tf.Tensor): void {
+  if (ctx.opts.onTap) ctx.opts.onTap(name, layer, x);
+}
+
+function maskChannels(ctx: Ctx, x: tf.Tensor): tf.Tensor {
+  return ctx.channelMask ? tf.mul(x, ctx.channelMask) : x;
+}
+
+function attention(ctx: Ctx, l: number, x: tf.Tensor3D): tf.Tensor3D {
+  const { spec, params } = ctx;
+  const [B, T] = x.shape;
+  const H = spec.numHeads, KV = spec.numKvHeads, G = H / KV, Dh = spec.headDim;
+  const p = `model.layers.${l}.self_attn`;
+  const heads = (name: string, n: number): tf.Tensor4D => {
+    const y = linear(x, params[`${p}.${name}.weight`], params[`${p}.${name}.bias`]); // [B, T, n*Dh]
+    return tf.transpose(tf.reshape(y, [B, T, n, Dh]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, n, T, Dh]
+  };
+  let q = heads('q_proj', H);
+  let k = heads('k_proj', KV);
+  const v = heads('v_proj', KV);
+  if (ctx.rope) {
+    q = applyRope(q, ctx.rope.cos, ctx.rope.sin);
+    k = applyRope(k, ctx.rope.cos, ctx.rope.sin);
+  }
+  const q3 = tf.reshape(q, [B * KV, G * T, Dh]); // query heads of one KV group stacked along time
+  const k3 = tf.reshape(k, [B * KV, T, Dh]);
+  const v3 = tf.reshape(v, [B * KV, T, Dh]);
+  const scores = tf.add(tf.mul(tf.matMul(q3, k3, false, true), 1 / Math.sqrt(Dh)), ctx.mask); // [B*KV, G*T, T]
+  const probs = tf.softmax(scores, -1);
+  let out = tf.transpose(tf.reshape(tf.matMul(probs, v3), [B, H, T, Dh]), [0, 2, 1, 3]); // [B, T, H, Dh]
+  const hm = ctx.opts.mask?.heads?.[l];
+  if (hm) out = tf.mul(out, tf.tensor(hm, [1, 1, H, 1]));
+  tap(ctx, 'attn_ctx', l, out);
+  return linear(tf.reshape(out, [B, T, H * Dh]), params[`${p}.o_proj.weight`], params[`${p}.o_proj.bias`]) as tf.Tensor3D; // [B, T, D]
+}
+
+function mlp(ctx: Ctx, l: number, x: tf.Tensor3D): tf.Tensor3D {
+  const { spec, params } = ctx;
+  const p = `model.layers.${l}.mlp`;
+  let act: tf.Tensor;
+  if (spec.mlpType === 'gated') {
+    const gate = linear(x, params[`${p}.gate_proj.weight`], params[`${p}.gate_proj.bias`]); // [B, T, F]
+    tap(ctx, 'mlp_fc1', l, gate);
+    act = tf.mul(activate(spec.activation, gate), linear(x, params[`${p}.up_proj.weight`], params[`${p}.up_proj.bias`]));
+  } else {
+    const fc1 = linear(x, params[`${p}.up_proj.weight`], params[`${p}.up_proj.bias`]); // [B, T, F]
+    tap(ctx, 'mlp_fc1', l, fc1);
+    act = activate(spec.activation, fc1);
+  }
+  const nm = ctx.opts.mask?.neurons?.[l];
+  if (nm) act = tf.mul(act, tf.tensor1d(nm));
+  tap(ctx, 'mlp_act', l, act);
+  return linear(act, params[`${p}.down_proj.weight`], params[`${p}.down_proj.bias`]) as tf.Tensor3D; // [B, T, D]
+}
+
+function block(ctx: Ctx, l: number, h: tf.Tensor3D): tf.Tensor3D {
+  const p = `model.layers.${l}`;
+  tap(ctx, 'block_in', l, h);
+  const a = maskChannels(ctx, norm(ctx.spec, ctx.params, `${p}.input_layernorm`, h)) as tf.Tensor3D;
+  tap(ctx, 'attn_norm', l, a);
+  const h1 = tf.add(h, attention(ctx, l, a)) as tf.Tensor3D;
+  const m = maskChannels(ctx, norm(ctx.spec, ctx.params, `${p}.post_attention_layernorm`, h1)) as tf.Tensor3D;
+  tap(ctx, 'mlp_norm', l, m);
+  const out = tf.add(h1, mlp(ctx, l, m)) as tf.Tensor3D;
+  tap(ctx, 'block_out', l, out);
+  return out;
+}
+
+/**
+ * Final-norm hidden states [B, T, D] for token ids [B, T] (int32). Differentiable w.r.t. params.
+ * @example const h = forwardHidden(spec, params, tf.tensor2d([[1, 2, 3]], [1, 3], 'int32'));
+ */
+export function forwardHidden(spec: ModelSpec, params: Params, ids: tf.Tensor2D, options: Partial<ForwardOptions> = {}): tf.Tensor3D {
+  const opts = { ...DEFAULT_FORWARD_OPTIONS, ...options };
+  return tf.tidy(() => {
+    const [B, T] = ids.shape;
+    const D = spec.hiddenSize;
+    let h = tf.reshape(tf.gather(params['model.embed_tokens.weight'], tf.reshape(ids, [-1])), [B, T, D]) as tf.Tensor3D; // [B, T, D]
+    if (spec.positional === 'learned') {
+      const pos = tf.slice(params['model.embed_positions.weight'], [0, 0], [T, D]); // [T, D]
+      h = tf.add(h, pos) as tf.Tensor3D;
+    }
+    const ctx: Ctx = {
+      spec, params, opts,
+      rope: spec.positional === 'rope' ? ropeTables(spec, T) : null,
+      mask: causalMask(T, spec.numHeads / spec.numKvHeads, spec.slidingWindow),
+      channelMask: opts.mask?.channels ? tf.tensor1d(opts.mask.channels) : null,
+    };
+    h = maskChannels(ctx, h) as tf.Tensor3D;
+    const skip = new Set(opts.skipLayers);
+    for (let l = 0; l < spec.numLayers; l++) if (!skip.has(l)) h = block(ctx, l, h);
+    const out = maskChannels(ctx, norm(spec, params, 'model.norm', h)) as tf.Tensor3D;
+    tap(ctx, 'final_norm', -1, out);
+    return out;
+  });
+}
+
+/** The output projection weight [V, D] (lm_head, or the tied token embedding). @example lmHeadWeight(spec, params).shape */
+export function lmHeadWeight(spec: ModelSpec, params: Params): tf.Tensor {
+  return spec.tiedEmbeddings ? params['model.embed_tokens.weight'] : params['lm_head.weight'];
+}
+
+/**
+ * Logits [B, T, V] for token ids [B, T] (int32). Differentiable w.r.t. params.
+ * @example const logits = forward(model.spec, model.params, tf.tensor2d([[1, 2, 3]], [1, 3], 'int32'));
+ */
+export function forward(spec: ModelSpec, params: Params, ids: tf.Tensor2D, options: Partial<ForwardOptions> = {}): tf.Tensor3D {
+  return tf.tidy(() => linear(forwardHidden(spec, params, ids, options), lmHeadWeight(spec, params)) as tf.Tensor3D);
+}

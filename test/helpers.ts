@@ -1,0 +1,46 @@
+/**
+ * Shared test helpers: fixture paths (made by test/make_fixtures.py with transformers), backend set-up, comparisons.
+ */
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../src/backend/index.js';
+import { readSafetensors, type HostTensor } from '../src/io/safetensors.js';
+
+export const ROOT = path.resolve(__dirname, '..');
+export const GEN = path.join(ROOT, 'test', 'fixtures', 'gen');
+export const REAL_MODEL = path.join(ROOT, '.cache', 'models', 'smollm2-135m');
+export const TINY_MODELS = ['gpt2_tied', 'gpt2_untied', 'llama_gqa', 'llama_tied_headdim', 'llama3_rope', 'mistral_window', 'qwen2_bias'];
+
+/** Select the default backend once per test file. */
+export async function setup(): Promise<string> {
+  return (await selectBackend()).name;
+}
+
+/** Reference tensors saved by make_fixtures.py. */
+export function reference(file: string): Map<string, HostTensor> {
+  if (!fs.existsSync(file)) throw new Error(`${file} missing: run bash scripts/setup.sh (test/make_fixtures.py)`);
+  return readSafetensors(file);
+}
+
+/** Max |a - b| over two equally long arrays. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'length mismatch');
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Run fn and assert it leaves no tensors behind. */
+export async function noLeaks<T>(fn: () => Promise<T> | T): Promise<T> {
+  const before = tf.memory().numTensors;
+  const out = await fn();
+  assert.equal(tf.memory().numTensors, before, 'tensor leak');
+  return out;
+}
+
+/** Temp folder for a test. */
+export function tmpDir(name: string): string {
+  return fs.mkdtempSync(path.join(require('node:os').tmpdir(), `minitron-${name}-`));
+}
