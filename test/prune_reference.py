@@ -227,7 +227,9 @@ def slice_llama(src, plan):
     if "lm_head.weight" in sd and not cfg.tie_word_embeddings:
         new["lm_head.weight"] = sd["lm_head.weight"][:, ch]
     t = plan["target"]
-    cfg2 = type(cfg).from_dict({**cfg.to_dict(), "hidden_size": t["hiddenSize"], "intermediate_size": t["ffnHiddenSize"],
+    d = cfg.to_dict()
+    d.pop("layer_types", None)
+    cfg2 = type(cfg).from_dict({**d, "hidden_size": t["hiddenSize"], "intermediate_size": t["ffnHiddenSize"],
                                 "num_attention_heads": t["numHeads"], "num_hidden_layers": t["numLayers"], "head_dim": hd})
     small = AutoModelForCausalLM.from_config(cfg2).float().eval()
     missing, unexpected = small.load_state_dict(new, strict=False)

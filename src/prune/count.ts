@@ -23,7 +23,7 @@ export function paramCount(spec: ModelSpec): number {
 }
 
 /**
- * The spec of the model a plan produces (headDim and KV heads unchanged).
+ * The spec of the model a plan produces (headDim unchanged; KV heads unchanged unless the model is multi-head).
  * @example plannedSpec(plan).hiddenSize // plan.target.hiddenSize
  */
 export function plannedSpec(plan: ArchPlan): ModelSpec {
@@ -32,6 +32,8 @@ export function plannedSpec(plan: ArchPlan): ModelSpec {
     hiddenSize: plan.target.hiddenSize,
     ffnHiddenSize: plan.target.ffnHiddenSize,
     numHeads: plan.target.numHeads,
+    // multi-head attention prunes K/V heads with their query heads
+    numKvHeads: plan.from.numKvHeads === plan.from.numHeads ? plan.target.numHeads : plan.from.numKvHeads,
     numLayers: plan.target.numLayers,
   };
 }

@@ -1,4 +1,5 @@
 /** Typed errors of the prune stage: every message names the plan field or tensor and what was expected. */
+import { MinitronError } from '../errors.js';
 
 /** Codes of plan / target problems. */
 export type PlanErrorCode =
@@ -13,16 +14,16 @@ export type PlanErrorCode =
   | 'target-too-large'
   | 'target-too-small'
   | 'size-mismatch'
-  | 'missing-scores';
+  | 'missing-scores'
+  | 'not-exportable';
 
 /**
  * A plan or pruning target that cannot be applied to a model.
  * @example try { validatePlan(plan, spec); } catch (e) { if (e instanceof PlanError) console.log(e.code); }
  */
-export class PlanError extends Error {
+export class PlanError extends MinitronError {
   constructor(readonly code: PlanErrorCode, message: string) {
     super(`[arch-plan ${code}] ${message}`);
-    this.name = 'PlanError';
   }
 }
 
@@ -30,10 +31,9 @@ export class PlanError extends Error {
  * A parameter tensor missing or shaped unlike the spec when slicing or exporting.
  * @example throw new SliceError('model.layers.0.self_attn.q_proj.weight', 'expected [256, 64], got [128, 64]');
  */
-export class SliceError extends Error {
+export class SliceError extends MinitronError {
   constructor(readonly tensor: string, message: string) {
     super(`[slice ${tensor}] ${message}`);
-    this.name = 'SliceError';
   }
 }
 
@@ -41,9 +41,8 @@ export class SliceError extends Error {
  * An output folder that already exists or would overwrite the input checkpoint.
  * @example throw new ExportError('/tmp/out', 'already exists');
  */
-export class ExportError extends Error {
+export class ExportError extends MinitronError {
   constructor(readonly dir: string, message: string) {
     super(`[export ${dir}] ${message}`);
-    this.name = 'ExportError';
   }
 }

@@ -26,6 +26,14 @@ export function topK(scores: readonly number[], k: number): number[] {
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
+/**
+ * Multi-head attention (one K/V head per query head, e.g. gpt2): heads are pruned together with their K/V heads.
+ * @example isMha(gpt2Spec) // true
+ */
+export function isMha(spec: ModelSpec): boolean {
+  return spec.numKvHeads === spec.numHeads;
+}
+
 function checkTarget(field: string, target: number, source: number): void {
   if (!Number.isInteger(target) || target < 1) {
     throw new PlanError(field === 'numHeads' ? 'zero-heads' : 'target-too-small', `target.${field} must be a positive integer, got ${target}`);
@@ -43,10 +51,11 @@ function needScores<T>(scores: T | undefined, axis: string): T {
  * @example headsKeep(spec, report.heads, 6) // [[0,2,3,4,6,8], ...] for 9 heads / 3 KV groups
  */
 export function headsKeep(spec: ModelSpec, scores: number[][] | undefined, numHeads: number): number[][] {
+  if (numHeads === spec.numHeads) return range(spec.numLayers).map(() => range(spec.numHeads));
+  if (isMha(spec)) return needScores(scores, 'heads').map((s) => topK(s, numHeads));
   if (numHeads % spec.numKvHeads !== 0) {
     throw new PlanError('heads-not-divisible', `target.numHeads ${numHeads} is not divisible by numKvHeads ${spec.numKvHeads} (query heads are trimmed equally per KV group)`);
   }
-  if (numHeads === spec.numHeads) return range(spec.numLayers).map(() => range(spec.numHeads));
   const s = needScores(scores, 'heads');
   const group = spec.numHeads / spec.numKvHeads;
   const keepPer = numHeads / spec.numKvHeads;

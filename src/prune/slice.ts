@@ -13,7 +13,7 @@ function headRows(heads: readonly number[], headDim: number): number[] {
 }
 
 /** What to cut in a layer tensor, by its name suffix after `model.layers.{i}.` */
-function layerCut(suffix: string, ch: number[] | null, heads: number[] | null, neu: number[] | null): Cut | null {
+function layerCut(suffix: string, ch: number[] | null, heads: number[] | null, neu: number[] | null, kv: number[] | null): Cut | null {
   switch (suffix) {
     case 'input_layernorm.weight': case 'input_layernorm.bias':
     case 'post_attention_layernorm.weight': case 'post_attention_layernorm.bias':
@@ -21,8 +21,8 @@ function layerCut(suffix: string, ch: number[] | null, heads: number[] | null, n
       return [ch, null];
     case 'self_attn.q_proj.weight': return [heads, ch];
     case 'self_attn.q_proj.bias': return [heads, null];
-    case 'self_attn.k_proj.weight': case 'self_attn.v_proj.weight': return [null, ch];
-    case 'self_attn.k_proj.bias': case 'self_attn.v_proj.bias': return [null, null];
+    case 'self_attn.k_proj.weight': case 'self_attn.v_proj.weight': return [kv, ch];
+    case 'self_attn.k_proj.bias': case 'self_attn.v_proj.bias': return [kv, null];
     case 'self_attn.o_proj.weight': return [ch, heads];
     case 'mlp.gate_proj.weight': case 'mlp.up_proj.weight': return [neu, ch];
     case 'mlp.gate_proj.bias': case 'mlp.up_proj.bias': return [neu, null];
@@ -70,7 +70,9 @@ export function slicePlan(spec: ModelSpec, params: Params, plan: ArchPlan): { sp
         const j = newLayer.get(l);
         if (j === undefined) continue;
         const heads = plan.keep.heads[l].length === spec.numHeads ? null : headRows(plan.keep.heads[l], spec.headDim);
-        const cut = layerCut(m[2], ch, heads, all(plan.keep.neurons[l], spec.ffnHiddenSize));
+        // Multi-head attention: each pruned query head takes its own K/V head along (GQA keeps every K/V head).
+        const kv = spec.numKvHeads === spec.numHeads ? heads : null;
+        const cut = layerCut(m[2], ch, heads, all(plan.keep.neurons[l], spec.ffnHiddenSize), kv);
         if (cut === null) throw new SliceError(name, 'unknown layer tensor: cannot tell which axes couple to the plan');
         res[`model.layers.${j}.${m[2]}`] = apply(name, t, cut);
       } else {

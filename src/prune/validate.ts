@@ -2,6 +2,7 @@
 import type { ArchPlan, ModelSpec } from '../types.js';
 import { specDiff } from '../importance/spec_match.js';
 import { PlanError } from './errors.js';
+import { isMha } from './plan.js';
 
 function checkIndices(field: string, idx: unknown, size: number, expectLen: number): void {
   if (!Array.isArray(idx)) throw new PlanError('not-a-plan', `${field} must be an array of indices`);
@@ -35,7 +36,8 @@ export function validatePlan(plan: ArchPlan, spec: ModelSpec): ArchPlan {
   checkTarget('ffnHiddenSize', t.ffnHiddenSize, spec.ffnHiddenSize);
   checkTarget('numHeads', t.numHeads, spec.numHeads);
   checkTarget('numLayers', t.numLayers, spec.numLayers);
-  if (t.numHeads % spec.numKvHeads !== 0) {
+  const mha = isMha(spec);
+  if (!mha && t.numHeads % spec.numKvHeads !== 0) {
     throw new PlanError('heads-not-divisible', `target.numHeads ${t.numHeads} is not divisible by numKvHeads ${spec.numKvHeads}`);
   }
   const k = plan.keep;
@@ -52,7 +54,7 @@ export function validatePlan(plan: ArchPlan, spec: ModelSpec): ArchPlan {
     if (Array.isArray(k.heads[l]) && k.heads[l].length === 0) throw new PlanError('zero-heads', `keep.heads[${l}] keeps no head`);
     checkIndices(`keep.heads[${l}]`, k.heads[l], spec.numHeads, t.numHeads);
     checkIndices(`keep.neurons[${l}]`, k.neurons[l], spec.ffnHiddenSize, t.ffnHiddenSize);
-    for (let g = 0; g < spec.numKvHeads; g++) {
+    for (let g = 0; g < (mha ? 0 : spec.numKvHeads); g++) {
       const n = k.heads[l].filter((h) => Math.floor(h / group) === g).length;
       if (n !== perGroup) {
         throw new PlanError('unequal-groups', `keep.heads[${l}] keeps ${n} heads of KV group ${g}, expected ${perGroup} in every group`);
