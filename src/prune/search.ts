@@ -2,6 +2,7 @@
 import type { ArchPlan, ImportanceReport, ModelSpec, Params } from '../types.js';
 import { meanLoss } from '../importance/loss.js';
 import { paramCount, plannedSpec } from './count.js';
+import { transformersIssue } from './compat.js';
 import { planFromTargets, type PlanTargets } from './plan.js';
 import { disposeParams, slicePlan } from './slice.js';
 
@@ -18,12 +19,14 @@ export interface SearchOptions {
   topK: number;
   /** Depth metric of the report used to choose layers. */
   depthMetric?: string;
+  /** Keep only sizes that transformers can load back (see transformersIssue). */
+  loadableOnly: boolean;
   onProgress: ((done: number, total: number, c: SearchCandidate) => void) | null;
 }
 
 /** Defaults tuned for small models (hidden ×64, ffn ×64). */
 export const DEFAULT_SEARCH_OPTIONS: SearchOptions = {
-  hiddenMultiple: 64, ffnMultiple: 64, layerMultiple: 2, maxWidthPrune: 0.4, maxDepthPrune: 0.2, topK: 10, onProgress: null,
+  hiddenMultiple: 64, ffnMultiple: 64, layerMultiple: 2, maxWidthPrune: 0.4, maxDepthPrune: 0.2, topK: 10, loadableOnly: true, onProgress: null,
 };
 
 /** One candidate architecture. */
@@ -52,7 +55,9 @@ export function enumerateCandidates(spec: ModelSpec, budget: number, options: Pa
   const layers = steps(spec.numLayers, o.layerMultiple, (1 - o.maxDepthPrune) * spec.numLayers);
   const out: SearchCandidate[] = [];
   for (const hiddenSize of hidden) for (const ffnHiddenSize of ffn) for (const numHeads of heads) for (const numLayers of layers) {
-    const params = paramCount({ ...spec, hiddenSize, ffnHiddenSize, numHeads, numLayers });
+    const cand = { ...spec, hiddenSize, ffnHiddenSize, numHeads, numLayers, numKvHeads: spec.numKvHeads === spec.numHeads ? numHeads : spec.numKvHeads };
+    if (o.loadableOnly && transformersIssue(cand) !== null) continue;
+    const params = paramCount(cand);
     if (params <= budget) out.push({ target: { hiddenSize, ffnHiddenSize, numHeads, numLayers }, params });
   }
   return out.sort((a, b) => b.params - a.params);
