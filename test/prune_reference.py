@@ -170,6 +170,15 @@ def expected(model, batches, k_window=2):
     return out
 
 
+def char_tokenizer():
+    """A 96-token character tokenizer (printable ASCII + <unk>) so CLI tests can tokenise text for the tiny models."""
+    from tokenizers import Regex, Tokenizer, models, pre_tokenizers
+    vocab = {"<unk>": 0, **{chr(c): c - 31 for c in range(32, 127)}}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
+    return tok
+
+
 def make(root):
     for name, cfg in configs().items():
         d = os.path.join(root, name)
@@ -185,6 +194,8 @@ def make(root):
                 else:
                     p.normal_(0, 0.1)
         model.save_pretrained(d, safe_serialization=True)
+        if name == "llama_gqa":
+            char_tokenizer().save(os.path.join(d, "tokenizer.json"))
         g = torch.Generator().manual_seed(2)
         batches = [torch.randint(0, cfg.vocab_size, (2, 12), generator=g) for _ in range(2)]
         with open(os.path.join(d, "calib.json"), "w") as f:
