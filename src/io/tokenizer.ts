@@ -17,7 +17,7 @@ export class Tokenizer {
 
   /** Text of `ids`. @example tok.decode([1, 2, 3]) */
   decode(ids: number[]): string {
-    return this.inner.decode(ids, { skip_special_tokens: false });
+    return ids.length === 0 ? '' : this.inner.decode(ids, { skip_special_tokens: false });
   }
 }
 

@@ -1,0 +1,74 @@
+/**
+ * Loads the optional N-API addon (native/build/Release/minitron_native.node, built by scripts/build_native.sh).
+ * Never throws: a missing or broken addon gives `{ addon: null, reason }` so callers can fall back.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Functions exported by native/minitron_native.cc (all work in place on typed arrays). */
+export interface NativeAddon {
+  /** C[i] = op(A[aIdx[i]]) · op(B[bIdx[i]]); A blocks [m,k] ([k,m] if transA), B blocks [k,n] ([n,k] if transB). */
+  gemmBatch(a: Float32Array, b: Float32Array, c: Float32Array, aIdx: Int32Array, bIdx: Int32Array,
+    m: number, n: number, k: number, transA: boolean, transB: boolean): void;
+  /** In place on c as [rows, n]: c += bias (length n or 1), then activation (0 linear, 1 relu, 2 relu6, 3 elu, 4 leakyrelu, 5 sigmoid). */
+  biasAct(c: Float32Array, bias: Float32Array | null, n: number, act: number, alpha: number): void;
+  /** Row-wise softmax over the last axis of x as [rows, cols]. */
+  softmax(x: Float32Array, out: Float32Array, cols: number): void;
+  /** out = transpose(x, perm) for x of the given shape (4-byte elements, rank ≤ 8). */
+  transpose(x: Float32Array, out: Float32Array, shape: Int32Array, perm: Int32Array): void;
+  /** out = a (op) b with broadcast strides per out dim (0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min, 6 sqdiff, 7 pow). */
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, outShape: Int32Array, aStrides: Int32Array, bStrides: Int32Array): void;
+  /** out = f(x): 0 exp, 1 log, 2 sigmoid, 3 sqrt, 4 rsqrt, 5 square, 6 neg, 7 abs, 8 relu, 9 tanh, 10 erf, 11 reciprocal, 12 log1p, 13 softplus. */
+  unary(op: number, x: Float32Array, out: Float32Array): void;
+  /** Reduces x as [outer, red, inner] over the middle axis into out [outer, inner] (0 sum, 1 mean, 2 max, 3 min). */
+  reduce(op: number, x: Float32Array, out: Float32Array, outer: number, red: number, inner: number): void;
+  /** out[ids[i], :] += x[i, :] for x as [ids.length, inner], out zeroed first. */
+  segmentSum(x: Float32Array, ids: Int32Array, out: Float32Array, inner: number): void;
+  /** Threads and build configuration of the linked OpenBLAS. */
+  info(): { threads: number; config: string };
+}
+
+/** Result of trying to load the addon. */
+export interface AddonLoad { addon: NativeAddon | null; path: string; reason: string }
+
+const ADDON_REL = path.join('native', 'build', 'Release', 'minitron_native.node');
+let cached: AddonLoad | null = null;
+
+/**
+ * Path where the addon is expected: $MINITRON_NATIVE_PATH, else <package root>/native/build/Release/minitron_native.node.
+ * @example console.log(nativeAddonPath());
+ */
+export function nativeAddonPath(): string {
+  if (process.env.MINITRON_NATIVE_PATH) return path.resolve(process.env.MINITRON_NATIVE_PATH);
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'native'))) return path.join(dir, ADDON_REL);
+    dir = path.dirname(dir);
+  }
+  return path.resolve(__dirname, '..', '..', ADDON_REL);
+}
+
+/**
+ * Loads the addon once (MINITRON_NATIVE=0 disables it); returns null with a reason when unavailable.
+ * @example const { addon, reason } = loadNativeAddon(); if (!addon) console.warn(reason);
+ */
+export function loadNativeAddon(opts: { reload?: boolean } = {}): AddonLoad {
+  if (cached && !opts.reload) return cached;
+  const p = nativeAddonPath();
+  if (process.env.MINITRON_NATIVE === '0') {
+    cached = { addon: null, path: p, reason: 'disabled by MINITRON_NATIVE=0' };
+  } else if (!fs.existsSync(p)) {
+    cached = { addon: null, path: p, reason: `native addon not built (${p} missing; run bash scripts/build_native.sh, needs g++ and libopenblas-dev)` };
+  } else {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const addon = require(p) as NativeAddon;
+      if (typeof addon.gemmBatch !== 'function' || typeof addon.info !== 'function') throw new Error('missing exports gemmBatch/info');
+      addon.info();
+      cached = { addon, path: p, reason: 'loaded' };
+    } catch (e) {
+      cached = { addon: null, path: p, reason: `native addon ${p} failed to load: ${(e as Error).message}` };
+    }
+  }
+  return cached;
+}
