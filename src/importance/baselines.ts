@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImportanceReport, ModelSpec, Params } from '../types.js';
 
-const sq = (t: tf.Tensor, axis: number): number[] => Array.from(tf.tidy(() => tf.sum(tf.square(t), axis)).dataSync());
+const sq = (t: tf.Tensor, axis: number): number[] => tf.tidy(() => Array.from(tf.sum(tf.square(t), axis).dataSync()));
 
 /**
  * Weight-magnitude scores: L2 norm of every weight slice a unit owns (heads: q rows + o columns; neurons: gate/up rows +
