@@ -100,3 +100,13 @@ test('paramCount matches a hand count and parseCount reads suffixes', () => {
   assert.equal(parseCount('1234'), 1234);
   assert.throws(() => parseCount('lots'), /expected a number/);
 });
+
+test('multi-head attention (gpt2): heads are pruned with their K/V heads, any head count allowed', () => {
+  const spec = tinySpec({ family: 'gpt2', numHeads: 4, numKvHeads: 4, hiddenSize: 32, headDim: 8 });
+  const rep = fakeReport(spec);
+  const plan = planFromTargets(spec, rep, { numHeads: 3 });
+  validatePlan(plan, spec);
+  plan.keep.heads.forEach((h, l) => assert.deepEqual(h, topK(rep.heads![l], 3)));
+  assert.equal(plannedSpec(plan).numKvHeads, 3);
+  assert.throws(() => planFromTargets(spec, rep, { numHeads: 0 }), code('zero-heads'));
+});
