@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Aggregation } from '../types.js';
 import { loadModel } from '../io/checkpoint.js';
+import { selectBackend } from '../backend/index.js';
 import { estimateImportance, type DepthMetric } from '../importance/estimate.js';
 import { loadMcTask } from '../importance/mc_task.js';
 import { CliError, calibrationBatches, intFlag } from './prune_common.js';
@@ -42,6 +43,7 @@ export async function importanceCmd(argv: string[]): Promise<void> {
   for (const d of depth) if (!DEPTHS.includes(d)) throw new CliError(`--depth: unknown metric "${d}", expected some of ${DEPTHS.join(',')}`);
   const neuronTap = v['neuron-tap'] ?? 'mlp_act';
   if (neuronTap !== 'mlp_act' && neuronTap !== 'mlp_fc1') throw new CliError(`--neuron-tap: expected mlp_act|mlp_fc1, got "${neuronTap}"`);
+  await selectBackend();
   const model = await loadModel(modelDir);
   const tok = model.tokenizer;
   if (!tok) throw new CliError(`${modelDir}: no tokenizer.json, cannot tokenise ${textFile}`);

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { ArchPlan, ImportanceReport } from '../types.js';
 import { loadModel } from '../io/checkpoint.js';
+import { selectBackend } from '../backend/index.js';
 import { planFromTargets, type PlanTargets } from '../prune/plan.js';
 import { validatePlan } from '../prune/validate.js';
 import { exportPruned } from '../prune/export.js';
@@ -29,6 +30,7 @@ export async function pruneCmd(argv: string[]): Promise<void> {
   const hasTargets = [v.hidden, v.ffn, v.heads, v.layers, v['drop-layers']].some((x) => x !== undefined);
   if (hasTargets === (v.plan !== undefined)) throw new CliError(`give either target sizes or --plan, not both or neither\n${USAGE}`);
   const report = v.report ? readJson<ImportanceReport>(v.report, 'importance-report') : null;
+  await selectBackend();
   const model = await loadModel(pos[0], { requireTokenizer: false });
   let plan: ArchPlan;
   if (v.plan) {

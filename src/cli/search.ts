@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ImportanceReport } from '../types.js';
 import { loadModel } from '../io/checkpoint.js';
+import { selectBackend } from '../backend/index.js';
 import { searchArchitectures, planForCandidate } from '../prune/search.js';
 import { formatCount, parseCount } from '../prune/count.js';
 import { CliError, calibrationBatches, intFlag, readJson } from './prune_common.js';
@@ -38,6 +39,7 @@ export async function searchCmd(argv: string[]): Promise<void> {
   let budget: number;
   try { budget = parseCount(v.params); } catch (e) { throw new CliError(`--params: ${(e as Error).message}`); }
   const report = readJson<ImportanceReport>(v.report, 'importance-report');
+  await selectBackend();
   const model = await loadModel(pos[0]);
   const tok = model.tokenizer;
   if (!tok) throw new CliError(`${pos[0]}: no tokenizer.json, cannot tokenise ${v.text}`);
