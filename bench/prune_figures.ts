@@ -3,7 +3,7 @@
  * Moby Dick PPL after 25% / 50% width pruning by activation importance vs random vs weight magnitude, and depth
  * pruning of equal size by PPL-drop vs Block Importance vs best contiguous block. Results are written after every step.
  *   node --import tsx bench/prune_figures.ts [--model DIR] [--samples 8] [--seq-len 128] [--eval-tokens 1024]
- *        [--depth-samples 1] [--depth-seq-len 64] [--drop 6] [--repeats 2] [--timing-only] [--out bench/out/prune_figures.json]
+ *        [--depth-samples 1] [--depth-seq-len 64] [--drop 6] [--repeats 2] [--parts timing,width,axes,depth] [--out bench/out/prune_figures.json]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -29,9 +29,10 @@ import type { ImportanceReport } from '../src/types.js';
       model: { type: 'string', default: '.cache/models/smollm2-135m' }, samples: { type: 'string', default: '8' },
       'seq-len': { type: 'string', default: '128' }, 'eval-tokens': { type: 'string', default: '1024' },
       'depth-samples': { type: 'string', default: '1' }, 'depth-seq-len': { type: 'string', default: '64' },
-      drop: { type: 'string', default: '6' }, repeats: { type: 'string', default: '2' }, 'timing-only': { type: 'boolean' }, out: { type: 'string', default: 'bench/out/prune_figures.json' },
+      drop: { type: 'string', default: '6' }, repeats: { type: 'string', default: '2' }, parts: { type: 'string', default: 'timing,width,depth' }, out: { type: 'string', default: 'bench/out/prune_figures.json' },
     },
   });
+  const parts = new Set(v.parts!.split(','));
   const backend = await selectBackend('auto');
   const res: Record<string, unknown> = { backend: backend.name, args: v, started: new Date().toISOString() };
   const save = (): void => { fs.mkdirSync(path.dirname(v.out!), { recursive: true }); fs.writeFileSync(v.out!, JSON.stringify(res, null, 1)); };
@@ -54,7 +55,7 @@ import type { ImportanceReport } from '../src/types.js';
   const plainRuns: number[] = [];
   const impRuns: number[] = [];
   let report: ImportanceReport | null = null;
-  for (let r = 0; r < Number(v.repeats); r++) {
+  for (let r = 0; r < (parts.has('timing') ? Number(v.repeats) : 1); r++) {
     let t = Date.now();
     plainPass();
     plainRuns.push(Date.now() - t);
@@ -66,9 +67,7 @@ import type { ImportanceReport } from '../src/types.js';
     plainForwardMs: Math.min(...plainRuns), importancePassMs: Math.min(...impRuns), plainRuns, impRuns,
     ratio: Math.min(...impRuns) / Math.min(...plainRuns), tokens: calib.length * 2 * seqLen,
   };
-  log('timing', res.timing);
-  save();
-  if (v['timing-only']) return;
+  if (parts.has('timing')) { log('timing', res.timing); save(); } else delete res.timing;
   if (report === null) throw new Error('--repeats must be at least 1');
 
   // 2. Baseline and width pruning (hidden and MLP by the same fraction; heads kept, as Minitron-4B-Width).
@@ -86,7 +85,7 @@ import type { ImportanceReport } from '../src/types.js';
   const width: Record<string, Record<string, unknown>> = {};
   res.width = width;
   const reports: Record<string, ImportanceReport> = { activation: report, random: randomReport(spec, 1), magnitude: magnitudeReport(spec, params) };
-  for (const frac of [0.25, 0.5]) {
+  for (const frac of parts.has('width') ? [0.25, 0.5] : []) {
     const hidden = Math.round((spec.hiddenSize * (1 - frac)) / spec.numHeads) * spec.numHeads; // loadable by transformers
     const ffn = Math.round((spec.ffnHiddenSize * (1 - frac)) / 64) * 64;
     width[`${frac * 100}%`] = { hidden, ffn };
@@ -98,6 +97,26 @@ import type { ImportanceReport } from '../src/types.js';
     }
   }
 
+  // 2b. (optional) 25% of one axis at a time: which axis loses most.
+  if (parts.has('axes')) {
+    const axes: Record<string, PlanTargets> = {
+      hidden: { hiddenSize: Math.round((spec.hiddenSize * 0.75) / spec.numHeads) * spec.numHeads },
+      ffn: { ffnHiddenSize: Math.round((spec.ffnHiddenSize * 0.75) / 64) * 64 },
+      heads: { numHeads: spec.numHeads - spec.numKvHeads },
+    };
+    const per: Record<string, Record<string, unknown>> = {};
+    res.perAxis25 = per;
+    for (const [axis, targets] of Object.entries(axes)) {
+      per[axis] = { targets };
+      for (const [name, rep] of Object.entries(reports)) {
+        per[axis][name] = await evalPlan(rep, targets);
+        log('axis', axis, name, per[axis][name]);
+        save();
+      }
+    }
+  }
+
+  if (!parts.has('depth')) { res.finished = new Date().toISOString(); save(); return; }
   // 3. Depth pruning of equal size: drop `drop` layers by PPL-drop, by BI, and the best contiguous block.
   const drop = Number(v.drop);
   const dcal = calibrationBatches(sotuText(), (s) => tok.encode(s), { samples: Number(v['depth-samples']), seqLen: Number(v['depth-seq-len']), batchSize: 1, seed: 11 });
