@@ -15,3 +15,4 @@ export * from './model/generate.js';
 export { ropeInvFreq } from './model/rope.js';
 export * from './eval/perplexity.js';
 export * from './data/corpus.js';
+export * from './display/index.js';

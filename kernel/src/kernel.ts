@@ -1,0 +1,278 @@
+/** The protocol server: shell, control, stdin, iopub and heartbeat sockets (zeromq 6) around the Runner. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as util from 'node:util';
+import * as zmq from 'zeromq';
+import { CommManager } from './comms.js';
+import { History } from './history.js';
+import { als, realTimers } from './interrupt.js';
+import type { ExecContext } from './interrupt.js';
+import { jsonBundle, tidyTf, SendQueue, StreamCapture } from './output.js';
+import { loadLibrary, preloadCode, repoRoot } from './preload.js';
+import { Runner } from './runner.js';
+import { Wire } from './wire.js';
+import type { Json, Message } from './wire.js';
+
+export interface Connection {
+  transport: string; ip: string; key: string; signature_scheme: string;
+  shell_port: number; control_port: number; stdin_port: number; iopub_port: number; hb_port: number;
+}
+
+type MimeLib = { toMimeBundle?: (x: unknown) => Record<string, unknown>; displayKindOf?: (x: unknown) => string | null; isMimeBundleLike?: (x: unknown) => boolean };
+
+const VERSION = '0.1.0';
+
+export class Kernel {
+  private readonly wire: Wire;
+  private readonly shell = new zmq.Router();
+  private readonly control = new zmq.Router();
+  private readonly stdin = new zmq.Router();
+  private readonly iopub = new zmq.Publisher();
+  private readonly hb = new zmq.Reply();
+  private readonly q: Record<'shell' | 'control' | 'iopub', SendQueue>;
+  private runner!: Runner;
+  private readonly history = new History();
+  private readonly comms: CommManager;
+  private count = 0;
+  private running: ExecContext | null = null;
+  private nextExecId = 1;
+  private current: Message | null = null; // the shell/control message being handled
+  private lastParent: Message | null = null; // last execute_request (for output nobody else claims)
+  private readonly out: StreamCapture;
+  private lib: MimeLib = {};
+  private stopped = false;
+  /** After a failed cell run with stop_on_error, execute requests created before this time (ms) are aborted. */
+  private abortBefore = 0;
+
+  constructor(private readonly conn: Connection) {
+    this.wire = new Wire(conn.key, conn.signature_scheme);
+    this.out = new StreamCapture(() => this.parentFor(),
+      (name, text, parent) => void this.q.iopub.send(this.wire.frames('stream', { name, text }, parent, [Buffer.from('stream')])));
+    const log = (s: string): void => this.log(s);
+    this.q = { shell: new SendQueue(this.shell, log), control: new SendQueue(this.control, log), iopub: new SendQueue(this.iopub, log) };
+    this.comms = new CommManager((t, c, m, b) => this.pub(t, c, this.parentFor(), m, b), (where, e) => this.reportError(where, e));
+  }
+
+  log(s: string): void { this.out.real.err(`[minitron-kernel] ${s}\n`); }
+
+  private url(port: number): string {
+    return this.conn.transport === 'ipc' ? `ipc://${this.conn.ip}-${port}` : `${this.conn.transport}://${this.conn.ip}:${port}`;
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([
+      this.shell.bind(this.url(this.conn.shell_port)), this.control.bind(this.url(this.conn.control_port)),
+      this.stdin.bind(this.url(this.conn.stdin_port)), this.iopub.bind(this.url(this.conn.iopub_port)), this.hb.bind(this.url(this.conn.hb_port)),
+    ]);
+    void this.heartbeat();
+    this.out.install();
+    process.on('SIGINT', () => this.interrupt());
+    process.on('unhandledRejection', (reason) => this.reportError('Unhandled promise rejection', reason));
+    process.on('uncaughtException', (err) => this.reportError('Uncaught exception', err));
+    this.pub('status', { execution_state: 'starting' }, null);
+    this.runner = new Runner(process.cwd());
+    await this.preload();
+    void this.loop(this.shell, 'shell');
+    void this.loop(this.control, 'control');
+  }
+
+  private async preload(): Promise<void> {
+    const p = preloadCode();
+    for (const n of p.notes) this.log(n);
+    if (p.libPath) {
+      try { this.lib = loadLibrary(p.libPath, repoRoot(), (s) => this.log(s)) as MimeLib; } catch (e) { this.log(`cannot load ${p.libPath}: ${String(e)}`); }
+    }
+    if (p.code) {
+      const r = await this.runner.run(p.code);
+      if (r.status === 'error') this.log(`preload failed: ${r.ename}: ${r.evalue}\n${r.traceback.join('\n')}`);
+    }
+    if (p.tfDir) tidyTf(p.tfDir, (s) => this.log(s));
+    const g = globalThis as Record<symbol, unknown>;
+    g[Symbol.for('minitron.display.sink')] = {
+      display: (bundle: Record<string, unknown>, o: { displayId?: string; update: boolean; metadata: Json }) => this.display(bundle, o),
+      clear: (wait: boolean) => this.pub('clear_output', { wait }, this.parentFor()),
+    };
+    g[Symbol.for('minitron.comm.provider')] = this.comms;
+    g[Symbol.for('minitron.interrupt.check')] = () => als.getStore()?.cancelled ?? false;
+  }
+
+  private async heartbeat(): Promise<void> {
+    for await (const frames of this.hb) {
+      if (this.stopped) break;
+      await this.hb.send(frames);
+    }
+  }
+
+  private async loop(sock: zmq.Router, channel: 'shell' | 'control'): Promise<void> {
+    for await (const frames of sock) {
+      let msg: Message;
+      try { msg = this.wire.parse(frames); } catch (e) { this.log(String(e)); continue; }
+      try { await this.handle(msg, channel); } catch (e) { this.log(`error handling ${msg.header.msg_type}: ${e instanceof Error ? e.stack : String(e)}`); }
+      if (this.stopped) break;
+    }
+  }
+
+  // ---- sending -------------------------------------------------------------------------------------------------
+
+  private parentFor(): Message | null {
+    const ctx = als.getStore();
+    return (ctx?.parent as Message | undefined) ?? this.current ?? this.lastParent;
+  }
+
+  pub(msgType: string, content: Json, parent: Message | null, metadata: Json = {}, buffers: Uint8Array[] = []): void {
+    if (msgType !== 'stream') this.out.flush();
+    void this.q.iopub.send(this.wire.frames(msgType, content, parent, [Buffer.from(msgType)], metadata, buffers));
+  }
+
+  private reply(channel: 'shell' | 'control', req: Message, msgType: string, content: Json): Promise<void> {
+    return this.q[channel].send(this.wire.frames(msgType, content, req, req.identities));
+  }
+
+  private display(bundle: Record<string, unknown>, o: { displayId?: string; update: boolean; metadata: Json }): void {
+    const content: Json = { data: jsonBundle(bundle), metadata: o.metadata ?? {}, transient: o.displayId ? { display_id: o.displayId } : {} };
+    this.pub(o.update && o.displayId ? 'update_display_data' : 'display_data', content, this.parentFor());
+  }
+
+  private bundleFor(value: unknown): Record<string, unknown> {
+    const lib = this.lib;
+    if (lib.toMimeBundle && ((lib.displayKindOf?.(value) ?? null) !== null || lib.isMimeBundleLike?.(value))) {
+      try { return jsonBundle(lib.toMimeBundle(value)); } catch (e) { this.log(`toMimeBundle failed: ${String(e)}`); }
+    }
+    return { 'text/plain': util.inspect(value, { colors: false, depth: 4, maxArrayLength: 50 }) };
+  }
+
+  reportError(where: string, e: unknown): void {
+    const text = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : util.inspect(e);
+    const parent = this.parentFor();
+    if (parent) this.out.write('stderr', `${where}: ${text}\n`);
+    else this.log(`${where}: ${text}`);
+  }
+
+  // ---- handlers ------------------------------------------------------------------------------------------------
+
+  private async handle(msg: Message, channel: 'shell' | 'control'): Promise<void> {
+    const type = msg.header.msg_type;
+    this.current = msg;
+    this.pub('status', { execution_state: 'busy' }, msg);
+    try {
+      await this.dispatch(msg, channel, type);
+    } finally {
+      this.current = null;
+      this.pub('status', { execution_state: 'idle' }, msg);
+    }
+  }
+
+  private async dispatch(msg: Message, channel: 'shell' | 'control', type: string): Promise<void> {
+    const c = msg.content;
+    switch (type) {
+      case 'kernel_info_request': return this.reply(channel, msg, 'kernel_info_reply', this.kernelInfo());
+      case 'execute_request': return this.execute(msg, channel);
+      case 'is_complete_request': return this.reply(channel, msg, 'is_complete_reply', this.runner.isComplete(String(c.code ?? '')));
+      case 'complete_request': {
+        const code = String(c.code ?? '');
+        const cursor = typeof c.cursor_pos === 'number' ? c.cursor_pos : code.length;
+        let r = { matches: [] as string[], cursor_start: cursor, cursor_end: cursor };
+        try { r = this.runner.complete(code, cursor); } catch (e) { this.log(`complete failed: ${String(e)}`); }
+        return this.reply(channel, msg, 'complete_reply', { status: 'ok', ...r, metadata: {} });
+      }
+      case 'inspect_request': {
+        const code = String(c.code ?? '');
+        let text: string | null = null;
+        try { text = this.runner.inspect(code, typeof c.cursor_pos === 'number' ? c.cursor_pos : code.length); } catch (e) { this.log(`inspect failed: ${String(e)}`); }
+        return this.reply(channel, msg, 'inspect_reply', { status: 'ok', found: !!text, data: text ? { 'text/plain': text } : {}, metadata: {} });
+      }
+      case 'history_request': return this.reply(channel, msg, 'history_reply', { status: 'ok', history: this.history.query(c) });
+      case 'comm_info_request': {
+        const target = typeof c.target_name === 'string' ? c.target_name : undefined;
+        return this.reply(channel, msg, 'comm_info_reply', { status: 'ok', comms: this.comms.info(target) });
+      }
+      case 'comm_open': this.comms.handleOpen(msg); return;
+      case 'comm_msg': this.comms.handleMsg(msg); return;
+      case 'comm_close': this.comms.handleClose(msg); return;
+      case 'interrupt_request':
+        this.interrupt();
+        return this.reply(channel, msg, 'interrupt_reply', { status: 'ok' });
+      case 'shutdown_request': {
+        const restart = !!c.restart;
+        await this.reply(channel, msg, 'shutdown_reply', { status: 'ok', restart });
+        return this.shutdown();
+      }
+      default:
+        this.log(`unhandled message type ${type} on ${channel}`);
+        if (type.endsWith('_request')) {
+          return this.reply(channel, msg, type.replace(/_request$/, '_reply'), { status: 'error', ename: 'NotImplemented', evalue: type, traceback: [] });
+        }
+    }
+  }
+
+  private kernelInfo(): Json {
+    let tsVersion = '5.0.4';
+    try {
+      // tslab's own TypeScript fork (nested under tslab: see the alias note in docs/kernel.md).
+      const tslabDir = path.dirname(require.resolve('tslab/package.json'));
+      tsVersion = (require(require.resolve('@tslab/typescript-for-tslab', { paths: [tslabDir] })) as { version: string }).version;
+    } catch { /* default */ }
+    return {
+      status: 'ok', protocol_version: '5.3', implementation: 'minitron-kernel', implementation_version: VERSION,
+      language_info: { name: 'typescript', version: tsVersion, mimetype: 'text/typescript', file_extension: '.ts',
+        pygments_lexer: 'typescript', codemirror_mode: { name: 'javascript', typescript: true } },
+      banner: `minitron kernel ${VERSION}: TypeScript ${tsVersion} (tslab 1.0.22) on Node.js ${process.version}; \`mt\` and \`tf\` are preloaded`,
+      help_links: [],
+    };
+  }
+
+  private async execute(msg: Message, channel: 'shell' | 'control'): Promise<void> {
+    const c = msg.content;
+    const code = String(c.code ?? '');
+    const silent = !!c.silent;
+    const sent = Date.parse(String(msg.header.date ?? ''));
+    if (Number.isFinite(sent) && sent < this.abortBefore) {
+      // Queued behind a cell that failed (stop_on_error): abort, like ipykernel.
+      return this.reply(channel, msg, 'execute_reply', { status: 'aborted', execution_count: this.count });
+    }
+    const store = !silent && c.store_history !== false;
+    if (store) this.count += 1;
+    const n = this.count;
+    if (!silent) this.pub('execute_input', { code, execution_count: n }, msg);
+    if (store) this.history.add(n, code);
+    this.lastParent = msg;
+    const ctx: ExecContext = { id: this.nextExecId++, cancelled: false, parent: msg };
+    this.running = ctx;
+    const outcome = await als.run(ctx, () => this.runner.run(code));
+    this.running = null;
+    this.out.flush();
+    if (outcome.status === 'ok') {
+      const quiet = typeof outcome.value === 'object' && outcome.value !== null && Symbol.for('minitron.display.quiet') in outcome.value;
+      if (outcome.hasValue && !silent && !quiet) {
+        const data = this.bundleFor(outcome.value);
+        if (store) this.history.setOutput(n, String(data['text/plain'] ?? ''));
+        this.pub('execute_result', { execution_count: n, data, metadata: {} }, msg);
+      }
+      return this.reply(channel, msg, 'execute_reply', { status: 'ok', execution_count: n, user_expressions: {}, payload: [] });
+    }
+    const { ename, evalue, traceback } = outcome;
+    if (c.stop_on_error !== false) this.abortBefore = Date.now();
+    this.pub('error', { ename, evalue, traceback }, msg);
+    return this.reply(channel, msg, 'execute_reply', { status: 'error', execution_count: n, ename, evalue, traceback });
+  }
+
+  interrupt(): void {
+    const ctx = this.running;
+    if (!ctx) return;
+    ctx.cancelled = true;
+    this.runner.interrupt();
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopped = true;
+    await new Promise<void>((r) => realTimers.setTimeout(r, 50));
+    try { this.runner.close(); } catch { /* closing anyway */ }
+    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) { try { s.close(); } catch { /* closing anyway */ } }
+    process.exit(0);
+  }
+}
+
+/** Reads a Jupyter connection file. */
+export function readConnection(file: string): Connection {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Connection;
+}

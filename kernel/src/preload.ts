@@ -1,0 +1,55 @@
+/**
+ * The hidden first cell: imports the minitron library (`mt`) and `tf` by absolute paths resolved from the kernel's
+ * install location, so every notebook gets them with full types without a node_modules folder of its own.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface PreloadInfo { code: string; libPath: string | null; tfDir: string | null; notes: string[] }
+
+/** Repository root: kernel/dist/ → ../.. (override with MINITRON_ROOT). */
+export function repoRoot(): string {
+  return process.env.MINITRON_ROOT ? path.resolve(process.env.MINITRON_ROOT) : path.resolve(__dirname, '..', '..');
+}
+
+function pkgDir(name: string, from: string): string | null {
+  try { return path.dirname(require.resolve(`${name}/package.json`, { paths: [from] })); } catch { return null; }
+}
+
+const q = (p: string): string => JSON.stringify(p.split(path.sep).join('/'));
+
+export function preloadCode(root = repoRoot()): PreloadInfo {
+  const notes: string[] = [];
+  const lines: string[] = [];
+  const lib = path.join(root, 'dist', 'index.js');
+  const libPath = fs.existsSync(lib) ? lib : null;
+  if (libPath) lines.push(`import * as mt from ${q(libPath)};`);
+  else notes.push(`minitron library not built (${lib} missing): run \`npx tsc -p tsconfig.json\` in ${root}; \`mt\` is not preloaded`);
+  const tfDir = pkgDir('@tensorflow/tfjs-core', root);
+  if (tfDir) {
+    // Functional API only (tf.sum(x)): tfjs-core's chained ops (x.sum()) ship as ES modules that CommonJS cannot load.
+    lines.push(`import * as tf from ${q(tfDir)};`);
+    const cpu = pkgDir('@tensorflow/tfjs-backend-cpu', root);
+    if (cpu) lines.push(`import ${q(cpu)};`);
+  } else notes.push('@tensorflow/tfjs-core not found from the repository root; `tf` is not preloaded');
+  return { code: lines.join('\n'), libPath, tfDir, notes };
+}
+
+/**
+ * Loads the library once before the preload cell. When plain `require` cannot load it (e.g. it imports a tfjs
+ * ES-module file such as '@tensorflow/tfjs-core/dist/register_all_gradients', whose extensionless imports Node's
+ * require(esm) rejects), registers tsx's CommonJS hook from the repository (a devDependency) and retries.
+ */
+export function loadLibrary(libPath: string, root: string, log: (s: string) => void): unknown {
+  try {
+    return require(libPath);
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? '';
+    if (!['ERR_MODULE_NOT_FOUND', 'ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE'].includes(code)) throw e;
+    let hook: string;
+    try { hook = require.resolve('tsx/cjs', { paths: [root] }); } catch { throw e; }
+    log(`plain require of ${libPath} failed (${code}: ${(e as Error).message.split('\n')[0]}); loading it through tsx's CommonJS hook`);
+    require(hook);
+    return require(libPath);
+  }
+}
