@@ -1,12 +1,12 @@
 /** `minitron importance <model-dir> <text-file> --out report.json [...]`: activation + depth importance of a checkpoint. */
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { Aggregation } from '../types.js';
 import { loadModel } from '../io/checkpoint.js';
 import { selectBackend } from '../backend/index.js';
 import { estimateImportance, type DepthMetric } from '../importance/estimate.js';
 import { loadMcTask } from '../importance/mc_task.js';
-import { CliError, calibrationBatches, intFlag } from './prune_common.js';
+import { CliError, calibrationBatches, intFlag, withUsage } from './prune_common.js';
+import { parseArgs } from 'node:util';
 
 const USAGE = `usage: minitron importance <model-dir> <text-file> --out report.json [--samples N] [--seq-len N] [--batch N]
   [--agg-seq mean|l2|var] [--agg-batch mean|l2|var] [--neuron-tap mlp_act|mlp_fc1] [--final-norm]
@@ -26,15 +26,12 @@ function agg(name: string, v: string | undefined, d: Aggregation): Aggregation {
  * @example await importanceCmd(['.cache/models/smollm2-135m', 'sotu.txt', '--out', 'report.json', '--samples', '8']);
  */
 export async function importanceCmd(argv: string[]): Promise<void> {
-  const { values: v, positionals: pos } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: {
+  const { values: v, positionals: pos } = withUsage(() => parseArgs({ args: argv, allowPositionals: true, options: {
       out: { type: 'string' }, samples: { type: 'string' }, 'seq-len': { type: 'string' }, batch: { type: 'string' },
       'agg-seq': { type: 'string' }, 'agg-batch': { type: 'string' }, 'neuron-tap': { type: 'string' }, 'final-norm': { type: 'boolean' },
       depth: { type: 'string' }, 'mc-task': { type: 'string' }, blocks: { type: 'string' }, state: { type: 'string' },
       seed: { type: 'string' }, help: { type: 'boolean' },
-    },
-  });
+  } }), USAGE);
   if (v.help) { console.log(USAGE); return; }
   if (pos.length !== 2 || !v.out) throw new CliError(USAGE);
   const [modelDir, textFile] = pos;

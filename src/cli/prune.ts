@@ -1,5 +1,4 @@
 /** `minitron prune <model-dir> --report r.json (--hidden N --ffn N --heads N --layers N | --plan plan.json) --out <dir>`. */
-import { parseArgs } from 'node:util';
 import type { ArchPlan, ImportanceReport } from '../types.js';
 import { loadModel } from '../io/checkpoint.js';
 import { selectBackend } from '../backend/index.js';
@@ -7,7 +6,8 @@ import { planFromTargets, type PlanTargets } from '../prune/plan.js';
 import { validatePlan } from '../prune/validate.js';
 import { exportPruned } from '../prune/export.js';
 import { formatCount, paramCount } from '../prune/count.js';
-import { CliError, intFlag, readJson } from './prune_common.js';
+import { CliError, intFlag, readJson, withUsage } from './prune_common.js';
+import { parseArgs } from 'node:util';
 
 const USAGE = `usage: minitron prune <model-dir> --report report.json (--hidden N --ffn N --heads N --layers N [--drop-layers i,j]
   [--depth-metric ppl|bi|taylor|block] | --plan plan.json) --out <dir>`;
@@ -17,14 +17,11 @@ const USAGE = `usage: minitron prune <model-dir> --report report.json (--hidden 
  * @example await pruneCmd(['model', '--report', 'r.json', '--hidden', '448', '--out', 'small']);
  */
 export async function pruneCmd(argv: string[]): Promise<void> {
-  const { values: v, positionals: pos } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: {
+  const { values: v, positionals: pos } = withUsage(() => parseArgs({ args: argv, allowPositionals: true, options: {
       report: { type: 'string' }, plan: { type: 'string' }, out: { type: 'string' }, hidden: { type: 'string' }, ffn: { type: 'string' },
       heads: { type: 'string' }, layers: { type: 'string' }, 'drop-layers': { type: 'string' }, 'depth-metric': { type: 'string' },
       help: { type: 'boolean' },
-    },
-  });
+  } }), USAGE);
   if (v.help) { console.log(USAGE); return; }
   if (pos.length !== 1 || !v.out) throw new CliError(USAGE);
   const hasTargets = [v.hidden, v.ffn, v.heads, v.layers, v['drop-layers']].some((x) => x !== undefined);

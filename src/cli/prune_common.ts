@@ -61,3 +61,15 @@ export function calibrationBatches(text: string, encode: (s: string) => number[]
   for (let i = 0; i < rows.length; i += o.batchSize) batches.push(rows.slice(i, i + o.batchSize));
   return batches;
 }
+
+/**
+ * Runs a flag parser, turning its errors (unknown or malformed flags) into a CliError that shows the usage.
+ * @example const { values } = withUsage(() => parseArgs({ args: argv, options }), USAGE);
+ */
+export function withUsage<T>(parse: () => T, usage: string): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}\n${usage}`);
+  }
+}

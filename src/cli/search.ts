@@ -1,12 +1,12 @@
 /** `minitron search <model-dir> --report r.json --params <N|60M> [--text file]`: rank candidate architectures by PPL after pruning. */
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { ImportanceReport } from '../types.js';
 import { loadModel } from '../io/checkpoint.js';
 import { selectBackend } from '../backend/index.js';
 import { searchArchitectures, planForCandidate } from '../prune/search.js';
 import { formatCount, parseCount } from '../prune/count.js';
-import { CliError, calibrationBatches, intFlag, readJson } from './prune_common.js';
+import { CliError, calibrationBatches, intFlag, readJson, withUsage } from './prune_common.js';
+import { parseArgs } from 'node:util';
 
 const USAGE = `usage: minitron search <model-dir> --report report.json --params <N|60M> --text <file> [--samples N] [--seq-len N]
   [--top-k N] [--hidden-multiple N] [--ffn-multiple N] [--layer-multiple N] [--max-width 0.4] [--max-depth 0.2]
@@ -24,15 +24,12 @@ function frac(name: string, s: string | undefined, d: number): number {
  * @example await searchCmd(['model', '--report', 'r.json', '--params', '90M', '--text', 'moby.txt']);
  */
 export async function searchCmd(argv: string[]): Promise<void> {
-  const { values: v, positionals: pos } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: {
+  const { values: v, positionals: pos } = withUsage(() => parseArgs({ args: argv, allowPositionals: true, options: {
       report: { type: 'string' }, params: { type: 'string' }, text: { type: 'string' }, samples: { type: 'string' },
       'seq-len': { type: 'string' }, 'top-k': { type: 'string' }, 'hidden-multiple': { type: 'string' }, 'ffn-multiple': { type: 'string' },
       'layer-multiple': { type: 'string' }, 'max-width': { type: 'string' }, 'max-depth': { type: 'string' },
       'depth-metric': { type: 'string' }, 'plan-out': { type: 'string' }, help: { type: 'boolean' },
-    },
-  });
+  } }), USAGE);
   if (v.help) { console.log(USAGE); return; }
   if (pos.length !== 1 || !v.report || !v.params || !v.text) throw new CliError(USAGE);
   if (!fs.existsSync(v.text)) throw new CliError(`${v.text}: no such text file`);

@@ -85,3 +85,9 @@ test('CLI errors: bad flags, foreign report, impossible targets', async () => {
   await assert.rejects(searchCmd([model, '--report', report, '--params', '10', '--text', text]), /no architecture/);
   assert.ok(!fs.existsSync(path.join(tmp, 'x')));
 });
+
+test('unknown flags are usage errors that show the usage', async () => {
+  await assert.rejects(pruneCmd([model, '--bogus', '1']), (e: unknown) => e instanceof UsageError && /usage: minitron prune/.test(String(e)));
+  await assert.rejects(searchCmd([model]), /usage: minitron search/);
+  await assert.rejects(importanceCmd([model]), /usage: minitron importance/);
+});
