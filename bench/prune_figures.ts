@@ -108,7 +108,9 @@ import type { ImportanceReport } from '../src/types.js';
     res.perAxis25 = per;
     for (const [axis, targets] of Object.entries(axes)) {
       per[axis] = { targets };
-      for (const [name, rep] of Object.entries(reports)) {
+      // For heads also keep the LOWEST activation scores (a check of the head criterion's direction).
+      const inverted = { ...report, heads: report.heads!.map((h) => h.map((x) => -x)) };
+      for (const [name, rep] of Object.entries(axis === 'heads' ? { ...reports, 'activation-lowest': inverted } : reports)) {
         per[axis][name] = await evalPlan(rep, targets);
         log('axis', axis, name, per[axis][name]);
         save();
