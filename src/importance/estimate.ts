@@ -32,6 +32,8 @@ export const DEFAULT_IMPORTANCE_OPTIONS: ImportanceOptions = {
 interface RunState {
   kind: 'importance-state';
   spec: ModelSpec;
+  /** Options and data shape that the saved statistics depend on (checked on resume). */
+  key: string;
   batchesDone: number;
   acc: AccumulatorState;
   layers: Record<string, number[]>;
@@ -55,11 +57,13 @@ export async function estimateImportance(model: ModelLike, batches: number[][][]
   const { spec, params } = model;
   if (batches.length === 0 || batches[0].length === 0) throw new Error('estimateImportance: expected at least one non-empty batch of token ids');
   const seqLen = batches[0][0].length;
-  let st: RunState = { kind: 'importance-state', spec, batchesDone: 0, acc: undefined as unknown as AccumulatorState, layers: {}, blocks: [] };
+  const key = JSON.stringify({ seq: o.seq, neuronTap: o.neuronTap, finalNorm: o.finalNorm, batches: batches.length, rows: batches[0].length, seqLen, blockK: o.blockK });
+  let st: RunState = { kind: 'importance-state', spec, key, batchesDone: 0, acc: undefined as unknown as AccumulatorState, layers: {}, blocks: [] };
   if (o.statePath && fs.existsSync(o.statePath)) {
     const saved = JSON.parse(fs.readFileSync(o.statePath, 'utf8')) as RunState;
     const diff = saved.kind === 'importance-state' ? specDiff(saved.spec, spec) : ['kind'];
     if (diff.length > 0) throw new Error(`importance state ${o.statePath} belongs to another model (${diff.join('; ')})`);
+    if (saved.key !== key) throw new Error(`importance state ${o.statePath} was saved with other options or data (${saved.key}), this run uses ${key}`);
     st = saved;
   }
   const save = (): void => { if (o.statePath) writeJsonAtomic(o.statePath, st); };

@@ -91,6 +91,7 @@ test('an interrupted run resumes from its state file and gives the same report',
   assert.ok(maxRelDiff(resumed.heads, full.heads) < 1e-6);
   assert.ok(maxRelDiff(resumed.channels, full.channels) < 1e-6);
   assert.ok(maxRelDiff(resumed.layers!.ppl, full.layers!.ppl) < 1e-6);
+  await assert.rejects(estimateImportance(model, calib, { depth: ['ppl', 'bi'], statePath, seq: 'l2' }), /other options/);
   const other = models.gpt2;
   await assert.rejects(estimateImportance(other.model, other.calib, { statePath }), /another model/);
   fs.rmSync(tmp, { recursive: true });
