@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '../src/backend/gradients.js';
 import { loadNativeAddon } from '../src/backend/native_addon.js';
 import { installNativeKernels } from '../src/backend/native_kernels.js';
 import { TINY_DEFAULT, tinyWeights, distillStep, adamW } from '../bench/tiny_model.js';

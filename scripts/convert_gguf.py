@@ -10,6 +10,9 @@ import shutil
 import sys
 import time
 
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
 

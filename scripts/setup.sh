@@ -10,7 +10,7 @@ stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 mkdir -p .cache
 
 # 1. Debian packages (OpenBLAS for the native kernels; chromium for UI tests).
-APT_PKGS="libopenblas-dev pkg-config"
+APT_PKGS="libopenblas-dev pkg-config chromium"
 missing=""
 for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
@@ -36,7 +36,9 @@ if [ ! -x .venv/bin/python ] || ! stamp_ok .venv/.minitron-stamp "$req_hash"; th
   echo "$req_hash" > .venv/.minitron-stamp
 else step "python venv up to date"; fi
 
-# 4. TypeScript build (dist/ is what the kernel preloads and the bin runs).
+# 4. tfjs gradient registrations as one CommonJS file, then the TypeScript build (dist/: what the kernel preloads and the bin runs).
+step "tfjs gradients bundle"
+bash scripts/build_vendor.sh
 step "tsc build"
 npx tsc -p tsconfig.json
 

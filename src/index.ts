@@ -16,3 +16,4 @@ export { ropeInvFreq } from './model/rope.js';
 export * from './eval/perplexity.js';
 export * from './data/corpus.js';
 export * from './display/index.js';
+export * from './distill/index.js';

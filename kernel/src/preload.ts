@@ -35,21 +35,10 @@ export function preloadCode(root = repoRoot()): PreloadInfo {
   return { code: lines.join('\n'), libPath, tfDir, notes };
 }
 
-/**
- * Loads the library once before the preload cell. When plain `require` cannot load it (e.g. it imports a tfjs
- * ES-module file such as '@tensorflow/tfjs-core/dist/register_all_gradients', whose extensionless imports Node's
- * require(esm) rejects), registers tsx's CommonJS hook from the repository (a devDependency) and retries.
- */
-export function loadLibrary(libPath: string, root: string, log: (s: string) => void): unknown {
-  try {
-    return require(libPath);
-  } catch (e) {
-    const code = (e as { code?: string }).code ?? '';
-    if (!['ERR_MODULE_NOT_FOUND', 'ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE'].includes(code)) throw e;
-    let hook: string;
-    try { hook = require.resolve('tsx/cjs', { paths: [root] }); } catch { throw e; }
-    log(`plain require of ${libPath} failed (${code}: ${(e as Error).message.split('\n')[0]}); loading it through tsx's CommonJS hook`);
-    require(hook);
-    return require(libPath);
-  }
+/** Loads the library once before the preload cell (dist/ is plain CommonJS). @example loadLibrary(libPath, root, log) */
+export function loadLibrary(libPath: string, _root: string, log: (s: string) => void): unknown {
+  const t0 = Date.now();
+  const lib = require(libPath);
+  log(`loaded ${libPath} in ${Date.now() - t0} ms`);
+  return lib;
 }

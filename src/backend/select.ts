@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import './gradients.js';
 import { loadNativeAddon } from './native_addon.js';
 import { installNativeKernels, uninstallNativeKernels, NATIVE_KERNEL_NAMES } from './native_kernels.js';
 import { registerWasmKernels } from './wasm_kernels.js';

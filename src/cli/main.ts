@@ -3,16 +3,19 @@
  */
 import { MinitronError } from '../errors.js';
 import { infoCmd, pplCmd } from './info_ppl.js';
+import { distillCmd } from './distill.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   info: infoCmd,
   ppl: pplCmd,
+  distill: distillCmd,
 };
 
 const USAGE = `usage: minitron <command> [args]
 commands:
   info <model-dir>                                  spec and parameter counts
-  ppl <model-dir> <text-file> [--seq-len N] [--stride N] [--max-tokens N]   perplexity`;
+  ppl <model-dir> <text-file> [--seq-len N] [--stride N] [--max-tokens N]   perplexity
+  distill --teacher <dir> --student <dir> --data <text-file> --steps N --out <dir> [--eval <text-file>] [--resume]`;
 
 /** Run the CLI with argv (without node and script). @example await main(['info', 'model-dir']) */
 export async function main(argv: string[]): Promise<void> {

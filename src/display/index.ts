@@ -7,3 +7,4 @@ export { renderModelSpec, renderModelSummary, renderImportance, renderArchPlan, 
 export type { ModelSummary, Rendered } from './renderers.js';
 export { escapeHtml } from './html.js';
 export * from './checkpoint.js';
+export * from './plan_editor.js';

@@ -1,7 +1,7 @@
 /** Test helpers: run a computation with tfjs' reference cpu kernels and with the native overrides. */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '../../src/backend/gradients.js';
 import assert from 'node:assert/strict';
 import { loadNativeAddon } from '../../src/backend/native_addon.js';
 import { installNativeKernels, uninstallNativeKernels } from '../../src/backend/native_kernels.js';

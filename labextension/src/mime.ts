@@ -1,0 +1,137 @@
+/**
+ * MIME types the extension renders and the JSON shapes it reads. The shapes mirror src/types.ts of the minitron
+ * library (structurally; test/labextension checks they stay assignable) but only name the fields the UI uses.
+ * Pure: no DOM, no JupyterLab imports (unit-tested under Node).
+ */
+
+/** MIME type of a library object's JSON payload. @example mimeOf('arch-plan') // 'application/vnd.minitron.arch-plan+json' */
+export function mimeOf(kind: string): string {
+  return `application/vnd.minitron.${kind}+json`;
+}
+
+/** The MIME types rendered by this extension. @example MIME.plan */
+export const MIME = {
+  trainHistory: mimeOf('train-history'),
+  importance: mimeOf('importance-report'),
+  plan: mimeOf('arch-plan'),
+  plotly: 'application/vnd.plotly.v1+json',
+} as const;
+
+/** Comm target the plan editor opens on the kernel. @example kernel.createComm(PLAN_COMM_TARGET) */
+export const PLAN_COMM_TARGET = 'minitron.plan';
+
+/** The ModelSpec fields the UI reads. @example const s: SpecLike = plan.from; */
+export interface SpecLike {
+  readonly family: string;
+  readonly vocabSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly numHeads: number;
+  readonly numKvHeads: number;
+  readonly headDim: number;
+  readonly ffnHiddenSize: number;
+  readonly mlpType?: 'gated' | 'plain';
+  readonly normType?: 'layernorm' | 'rmsnorm';
+  readonly positional?: 'learned' | 'rope';
+  readonly maxPositions?: number;
+  readonly tiedEmbeddings?: boolean;
+  readonly qkvBias?: boolean;
+  readonly oBias?: boolean;
+  readonly mlpBias?: boolean;
+}
+
+/** Target sizes of a plan. @example const t: PlanTarget = { hiddenSize: 512, ffnHiddenSize: 1024, numHeads: 6, numLayers: 24 }; */
+export interface PlanTarget { hiddenSize: number; ffnHiddenSize: number; numHeads: number; numLayers: number }
+
+/** Sorted kept indices per axis (heads/neurons per source layer). @example plan.keep.heads[3] // [0, 2, 5] */
+export interface PlanKeep { heads: number[][]; neurons: number[][]; channels: number[]; layers: number[] }
+
+/** An ArchPlan as JSON. @example const p: PlanJson = model.data[MIME.plan] as PlanJson; */
+export interface PlanJson { kind: 'arch-plan'; from: SpecLike; target: PlanTarget; keep: PlanKeep }
+
+/** One training log row. @example const r: RowJson = { step: 1, tokens: 64, loss: 3.2, lr: 1e-3 }; */
+export interface RowJson {
+  readonly step: number; readonly tokens?: number; readonly loss: number; readonly kl?: number; readonly ce?: number;
+  readonly is?: number; readonly lr?: number; readonly evalLoss?: number; readonly tokensPerSec?: number;
+}
+
+/** A TrainHistory as JSON. @example const h: HistoryJson = { kind: 'train-history', rows: [] }; */
+export interface HistoryJson { readonly kind: 'train-history'; readonly rows: readonly RowJson[] }
+
+/** An ImportanceReport as JSON. @example const r: ReportJson = model.data[MIME.importance] as ReportJson; */
+export interface ReportJson {
+  readonly kind: 'importance-report';
+  readonly spec?: SpecLike;
+  readonly metric?: string;
+  readonly aggregation?: { readonly seq: string; readonly batch: string };
+  readonly samples?: number;
+  readonly seqLen?: number;
+  readonly heads?: readonly (readonly number[])[];
+  readonly neurons?: readonly (readonly number[])[];
+  readonly channels?: readonly number[];
+  readonly layers?: Readonly<Record<string, readonly number[]>>;
+  readonly blocks?: { readonly k: number; readonly metric: string; readonly scores: readonly number[] };
+}
+
+/** A plotly figure as plain JSON (what Plotly.react takes). @example const f: Figure = { data: [], layout: {} }; */
+export interface Figure {
+  data: Record<string, unknown>[];
+  layout: Record<string, unknown>;
+  config?: Record<string, unknown>;
+  frames?: Record<string, unknown>[];
+}
+
+/** Thrown when a payload does not have the expected shape. @example throw new PayloadError(MIME.plan, 'keep.layers', 'an array of layer indices'); */
+export class PayloadError extends Error {
+  constructor(mime: string, field: string, expected: string) {
+    super(`labextension/mime.ts: ${mime} payload field '${field}': expected ${expected}`);
+    this.name = 'PayloadError';
+  }
+}
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isNumArr = (x: unknown): x is number[] => Array.isArray(x) && x.every((v) => typeof v === 'number');
+
+/** Checks a train-history payload. @example asHistory(model.data[MIME.trainHistory]) */
+export function asHistory(x: unknown): HistoryJson {
+  if (!isObj(x)) throw new PayloadError(MIME.trainHistory, '(root)', 'a JSON object');
+  if (!Array.isArray(x.rows)) throw new PayloadError(MIME.trainHistory, 'rows', 'an array of {step, loss, ...}');
+  x.rows.forEach((r, i) => {
+    if (!isObj(r) || typeof r.step !== 'number') throw new PayloadError(MIME.trainHistory, `rows[${i}].step`, 'a number');
+  });
+  return x as unknown as HistoryJson;
+}
+
+/** Checks an importance-report payload. @example asReport(model.data[MIME.importance]) */
+export function asReport(x: unknown): ReportJson {
+  if (!isObj(x)) throw new PayloadError(MIME.importance, '(root)', 'a JSON object');
+  for (const k of ['heads', 'neurons'] as const) {
+    const v = x[k];
+    if (v !== undefined && !(Array.isArray(v) && v.every(isNumArr))) throw new PayloadError(MIME.importance, k, 'number[][] (layer × unit)');
+  }
+  if (x.channels !== undefined && !isNumArr(x.channels)) throw new PayloadError(MIME.importance, 'channels', 'number[]');
+  if (x.layers !== undefined && !(isObj(x.layers) && Object.values(x.layers).every(isNumArr))) {
+    throw new PayloadError(MIME.importance, 'layers', 'Record<metric, number[]>');
+  }
+  return x as unknown as ReportJson;
+}
+
+/** Checks an arch-plan payload (shape only; planIssues() checks consistency). @example asPlan(model.data[MIME.plan]) */
+export function asPlan(x: unknown): PlanJson {
+  if (!isObj(x)) throw new PayloadError(MIME.plan, '(root)', 'a JSON object');
+  const from = x.from, target = x.target, keep = x.keep;
+  if (!isObj(from)) throw new PayloadError(MIME.plan, 'from', 'a ModelSpec object');
+  for (const k of ['numLayers', 'numHeads', 'numKvHeads', 'hiddenSize', 'ffnHiddenSize', 'headDim', 'vocabSize']) {
+    if (typeof from[k] !== 'number') throw new PayloadError(MIME.plan, `from.${k}`, 'a number');
+  }
+  if (!isObj(target)) throw new PayloadError(MIME.plan, 'target', 'an object of target sizes');
+  for (const k of ['numLayers', 'numHeads', 'hiddenSize', 'ffnHiddenSize']) {
+    if (typeof target[k] !== 'number') throw new PayloadError(MIME.plan, `target.${k}`, 'a number');
+  }
+  if (!isObj(keep)) throw new PayloadError(MIME.plan, 'keep', 'an object of kept indices');
+  if (!Array.isArray(keep.heads) || !keep.heads.every(isNumArr)) throw new PayloadError(MIME.plan, 'keep.heads', 'number[][] (per source layer)');
+  if (!Array.isArray(keep.neurons) || !keep.neurons.every(isNumArr)) throw new PayloadError(MIME.plan, 'keep.neurons', 'number[][] (per source layer)');
+  if (!isNumArr(keep.channels)) throw new PayloadError(MIME.plan, 'keep.channels', 'number[]');
+  if (!isNumArr(keep.layers)) throw new PayloadError(MIME.plan, 'keep.layers', 'number[]');
+  return x as unknown as PlanJson;
+}

@@ -1,0 +1,10 @@
+/** Distillation: losses, optimiser, schedules, checkpoints, the trainer and teacher correction. */
+export * from './losses.js';
+export * from './optim.js';
+export * from './schedule.js';
+export * from './data.js';
+export * from './checkpoint.js';
+export * from './kernels.js';
+export { microStep, type ForwardFn, type ModelLike, type StatePair, type TapPoint, type MicroInputs, type MicroResult } from './step.js';
+export * from './trainer.js';
+export { Rng as DistillRng } from './rng.js';

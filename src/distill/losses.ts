@@ -1,0 +1,265 @@
+/**
+ * Distillation losses: logit KL (forward, reverse, top-k) at a temperature, cross-entropy, and
+ * intermediate-state losses through a learned student→teacher projection. All return mean scalars
+ * over positions and are differentiable w.r.t. the student inputs (teacher inputs are treated as constants).
+ */
+import { MinitronError } from '../errors.js';
+import * as tf from '@tensorflow/tfjs-core';
+import '../backend/gradients.js';
+
+/** Raised when loss inputs have wrong shapes, dtypes or options. */
+export class DistillLossError extends MinitronError {
+}
+
+/** Which logit loss to use between teacher and student. */
+export type LogitLossKind = 'forward_kl' | 'reverse_kl' | 'topk_kl';
+
+/** Intermediate-state distance. */
+export type StateLossKind = 'cosine' | 'mse';
+
+/** Options of the logit losses. */
+export interface LogitLossOptions {
+  /** Softmax temperature τ (the loss is multiplied by τ²). */
+  temperature: number;
+  /** Number of teacher tokens kept by 'topk_kl'. */
+  topK: number;
+}
+
+/** Defaults: τ = 1 (best in Minitron), top-k 64. */
+export const DEFAULT_LOGIT_LOSS_OPTIONS: LogitLossOptions = { temperature: 1, topK: 64 };
+
+function flat2d(x: tf.Tensor, what: string): tf.Tensor2D {
+  if (x.rank < 2) throw new DistillLossError(`losses: ${what} must have rank >= 2 [..., V], got shape [${x.shape}]`);
+  const v = x.shape[x.rank - 1];
+  return tf.reshape(x, [x.size / v, v]) as tf.Tensor2D; // [N, V]
+}
+
+function checkPair(t: tf.Tensor, s: tf.Tensor, what: string): void {
+  if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i])) {
+    throw new DistillLossError(`losses: ${what} teacher shape [${t.shape}] and student shape [${s.shape}] must match`);
+  }
+}
+
+/** logits / τ, without a copy when τ = 1 (vocab-sized tensors are large). */
+function temper(x: tf.Tensor2D, tau: number): tf.Tensor2D {
+  return tau === 1 ? x : (tf.div(x, tau) as tf.Tensor2D);
+}
+
+function checkTemperature(tau: number): void {
+  if (!(tau > 0) || !Number.isFinite(tau)) throw new DistillLossError(`losses: temperature must be a finite number > 0, got ${tau}`);
+}
+
+/** Identity whose gradient is zero: the value is used as a constant by the backward pass.
+ * @example const c = stopGradient(tf.scalar(2)); */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const a = args[0] as tf.Tensor;
+    return { value: tf.clone(a), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+  });
+  return f(x) as T;
+}
+
+/**
+ * Forward KL(p_teacher ‖ p_student) at temperature τ, times τ², averaged over positions.
+ * @example const l = forwardKl(teacherLogits, studentLogits, { temperature: 1 }); // scalar
+ */
+export function forwardKl(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, opts: Partial<LogitLossOptions> = {}): tf.Scalar {
+  const { temperature: tau } = { ...DEFAULT_LOGIT_LOSS_OPTIONS, ...opts };
+  checkTemperature(tau);
+  checkPair(teacherLogits, studentLogits, 'forwardKl logits');
+  return tf.tidy(() => {
+    const lt = tf.logSoftmax(temper(flat2d(teacherLogits, 'teacher logits'), tau)); // [N, V]
+    const ls = tf.logSoftmax(temper(flat2d(studentLogits, 'student logits'), tau)); // [N, V]
+    const kl = tf.sum(tf.mul(tf.exp(lt), tf.sub(lt, ls)), -1); // [N]
+    return tf.mul(tf.mean(kl), tau * tau) as tf.Scalar;
+  });
+}
+
+/**
+ * Reverse KL(p_student ‖ p_teacher) at temperature τ, times τ², averaged over positions.
+ * @example const l = reverseKl(teacherLogits, studentLogits); // scalar
+ */
+export function reverseKl(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, opts: Partial<LogitLossOptions> = {}): tf.Scalar {
+  const { temperature: tau } = { ...DEFAULT_LOGIT_LOSS_OPTIONS, ...opts };
+  checkTemperature(tau);
+  checkPair(teacherLogits, studentLogits, 'reverseKl logits');
+  return tf.tidy(() => {
+    const lt = tf.logSoftmax(temper(flat2d(teacherLogits, 'teacher logits'), tau)); // [N, V]
+    const ls = tf.logSoftmax(temper(flat2d(studentLogits, 'student logits'), tau)); // [N, V]
+    const kl = tf.sum(tf.mul(tf.exp(ls), tf.sub(ls, lt)), -1); // [N]
+    return tf.mul(tf.mean(kl), tau * tau) as tf.Scalar;
+  });
+}
+
+/** Picks x[n, idx[n, j]] for a [N, V] tensor and [N, K] int32 indices → [N, K] (flat gather; gradient is a scatter-add). */
+function pickRows(x: tf.Tensor2D, idx: tf.Tensor2D): tf.Tensor2D {
+  const [n, v] = x.shape;
+  const k = idx.shape[1];
+  const offsets = tf.reshape(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(v, 'int32')), [n, 1]); // [N, 1]
+  const flatIdx = tf.reshape(tf.add(idx, offsets), [n * k]); // [N*K]
+  return tf.reshape(tf.gather(tf.reshape(x, [n * v]), flatIdx), [n, k]) as tf.Tensor2D; // [N, K]
+}
+
+/**
+ * Top-k KL: the teacher distribution is restricted to its k most likely tokens and renormalised;
+ * the student keeps its full-vocabulary log-probabilities at those tokens. Equals forwardKl when k = V.
+ * @example const l = topKKl(teacherLogits, studentLogits, { topK: 32 }); // scalar
+ */
+export function topKKl(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, opts: Partial<LogitLossOptions> = {}): tf.Scalar {
+  const { temperature: tau, topK } = { ...DEFAULT_LOGIT_LOSS_OPTIONS, ...opts };
+  checkTemperature(tau);
+  checkPair(teacherLogits, studentLogits, 'topKKl logits');
+  const v = teacherLogits.shape[teacherLogits.rank - 1];
+  if (!Number.isInteger(topK) || topK < 1 || topK > v) throw new DistillLossError(`losses: topK must be an integer in [1, ${v}], got ${topK}`);
+  return tf.tidy(() => {
+    const t = temper(flat2d(teacherLogits, 'teacher logits'), tau); // [N, V]
+    const { values, indices } = tf.topk(t, topK); // [N, K], [N, K]
+    const lt = tf.logSoftmax(values); // [N, K] renormalised over the top k
+    const ls = tf.logSoftmax(temper(flat2d(studentLogits, 'student logits'), tau)) as tf.Tensor2D; // [N, V]
+    const lsK = pickRows(ls, indices as tf.Tensor2D); // [N, K]
+    const kl = tf.sum(tf.mul(tf.exp(lt), tf.sub(lt, lsK)), -1); // [N]
+    return tf.mul(tf.mean(kl), tau * tau) as tf.Scalar;
+  });
+}
+
+/**
+ * Logit loss by kind.
+ * @example const l = logitLoss('forward_kl', tLogits, sLogits, { temperature: 2 });
+ */
+export function logitLoss(kind: LogitLossKind, teacherLogits: tf.Tensor, studentLogits: tf.Tensor, opts: Partial<LogitLossOptions> = {}): tf.Scalar {
+  switch (kind) {
+    case 'forward_kl': return forwardKl(teacherLogits, studentLogits, opts);
+    case 'reverse_kl': return reverseKl(teacherLogits, studentLogits, opts);
+    case 'topk_kl': return topKKl(teacherLogits, studentLogits, opts);
+    default: throw new DistillLossError(`losses: unknown logit loss kind '${String(kind)}' (expected forward_kl | reverse_kl | topk_kl)`);
+  }
+}
+
+/**
+ * Mean cross-entropy of logits [..., V] against int32 targets [...].
+ * @example const l = crossEntropy(logits, tf.tensor1d([3, 1], 'int32')); // logits [2, V]
+ */
+export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
+  if (targets.dtype !== 'int32') throw new DistillLossError(`losses: crossEntropy targets must be int32, got ${targets.dtype}`);
+  const lead = logits.shape.slice(0, -1);
+  if (lead.length !== targets.rank || lead.some((d, i) => d !== targets.shape[i])) {
+    throw new DistillLossError(`losses: crossEntropy targets shape [${targets.shape}] must equal logits shape without its last axis [${lead}]`);
+  }
+  return tf.tidy(() => {
+    const ls = tf.logSoftmax(flat2d(logits, 'logits')) as tf.Tensor2D; // [N, V]
+    const picked = pickRows(ls, tf.reshape(targets, [targets.size, 1]) as tf.Tensor2D); // [N, 1]
+    return tf.neg(tf.mean(picked)) as tf.Scalar;
+  });
+}
+
+/**
+ * Intermediate-state loss between a student state [..., Ds] projected by W [Dt, Ds] (torch Linear layout)
+ * and a teacher state [..., Dt]: 'cosine' = mean(1 − cos) over positions, 'mse' = mean squared error over elements.
+ * @example const l = stateLoss(sState, tState, proj, 'cosine'); // sState [B,T,Ds], tState [B,T,Dt], proj [Dt,Ds]
+ */
+export function stateLoss(student: tf.Tensor, teacher: tf.Tensor, proj: tf.Tensor | null, kind: StateLossKind = 'cosine'): tf.Scalar {
+  const ds = student.shape[student.rank - 1];
+  const dt = teacher.shape[teacher.rank - 1];
+  if (student.size / ds !== teacher.size / dt) {
+    throw new DistillLossError(`losses: stateLoss student [${student.shape}] and teacher [${teacher.shape}] must have the same positions`);
+  }
+  if (proj === null && ds !== dt) throw new DistillLossError(`losses: stateLoss widths differ (student ${ds}, teacher ${dt}) and no projection was given`);
+  if (proj !== null && (proj.rank !== 2 || proj.shape[0] !== dt || proj.shape[1] !== ds)) {
+    throw new DistillLossError(`losses: stateLoss projection must be [${dt}, ${ds}] (teacher width, student width), got [${proj.shape}]`);
+  }
+  return tf.tidy(() => {
+    const s2 = tf.reshape(student, [student.size / ds, ds]); // [N, Ds]
+    const t2 = tf.reshape(teacher, [teacher.size / dt, dt]); // [N, Dt]
+    const p = proj === null ? s2 : tf.matMul(s2, proj, false, true); // [N, Dt]
+    if (kind === 'mse') return tf.mean(tf.square(tf.sub(p, t2))) as tf.Scalar;
+    if (kind !== 'cosine') throw new DistillLossError(`losses: unknown state loss kind '${String(kind)}' (expected cosine | mse)`);
+    const eps = 1e-8;
+    const dot = tf.sum(tf.mul(p, t2), -1); // [N]
+    const np = tf.sqrt(tf.add(tf.sum(tf.square(p), -1), eps)); // [N]
+    const nt = tf.sqrt(tf.add(tf.sum(tf.square(t2), -1), eps)); // [N]
+    return tf.mean(tf.sub(1, tf.div(dot, tf.mul(np, nt)))) as tf.Scalar;
+  });
+}
+
+/** Weights of the combined objective L = ce·L_CE + kl·L_logits + is·L_is. */
+export interface LossWeights {
+  ce: number;
+  kl: number;
+  is: number;
+}
+
+/** Options of the combined distillation loss. */
+export interface CombinedLossOptions extends LogitLossOptions {
+  weights: LossWeights;
+  logitLoss: LogitLossKind;
+  stateLoss: StateLossKind;
+  /** Rescale L_is (as a constant factor) so that it equals the logit loss in magnitude before weighting (ModelOpt's loss balancer). */
+  scaleIsToLogits: boolean;
+}
+
+/** Defaults: logit KL only (as in 2408.11796), cosine states, no balancing. */
+export const DEFAULT_COMBINED_LOSS_OPTIONS: CombinedLossOptions = {
+  ...DEFAULT_LOGIT_LOSS_OPTIONS,
+  weights: { ce: 0, kl: 1, is: 0 },
+  logitLoss: 'forward_kl',
+  stateLoss: 'cosine',
+  scaleIsToLogits: false,
+};
+
+/** Inputs of the combined loss; teacher tensors may be null when their term has weight 0. */
+export interface CombinedLossInputs {
+  studentLogits: tf.Tensor; // [B, T, V]
+  teacherLogits: tf.Tensor | null; // [B, T, V]
+  /** Next-token targets for CE, same leading shape as the logits they are applied to. */
+  targets: tf.Tensor | null; // [B, T-1] int32
+  /** Student / teacher state pairs and the projection for each (null when widths match and no projection is wanted). */
+  states: { student: tf.Tensor; teacher: tf.Tensor; proj: tf.Tensor | null }[];
+}
+
+/** The parts of a combined loss (scalars; total is what to differentiate). */
+export interface CombinedLoss {
+  total: tf.Scalar;
+  ce: tf.Scalar | null;
+  kl: tf.Scalar | null;
+  is: tf.Scalar | null;
+}
+
+/**
+ * Combined distillation objective; CE uses logits[:, :-1] against targets. Caller disposes the returned scalars.
+ * @example const { total } = combinedLoss({ studentLogits, teacherLogits, targets: null, states: [] });
+ */
+export function combinedLoss(inp: CombinedLossInputs, opts: Partial<CombinedLossOptions> = {}): CombinedLoss {
+  const o = { ...DEFAULT_COMBINED_LOSS_OPTIONS, ...opts, weights: { ...DEFAULT_COMBINED_LOSS_OPTIONS.weights, ...opts.weights } };
+  const w = o.weights;
+  return tf.tidy(() => {
+    const terms: tf.Scalar[] = [];
+    let ce: tf.Scalar | null = null;
+    let kl: tf.Scalar | null = null;
+    let is: tf.Scalar | null = null;
+    if (w.ce !== 0) {
+      if (inp.targets === null) throw new DistillLossError('losses: combinedLoss weights.ce != 0 needs targets');
+      const s = inp.studentLogits as tf.Tensor3D;
+      const sl = s.rank === 3 ? tf.slice(s, [0, 0, 0], [s.shape[0], s.shape[1] - 1, s.shape[2]]) : s; // [B, T-1, V]
+      ce = crossEntropy(sl, inp.targets);
+      terms.push(tf.mul(ce, w.ce));
+    }
+    if (w.kl !== 0 || (w.is !== 0 && o.scaleIsToLogits)) {
+      if (inp.teacherLogits === null) throw new DistillLossError('losses: combinedLoss weights.kl != 0 needs teacherLogits');
+      kl = logitLoss(o.logitLoss, inp.teacherLogits, inp.studentLogits, o);
+      if (w.kl !== 0) terms.push(tf.mul(kl, w.kl));
+    }
+    if (w.is !== 0) {
+      if (inp.states.length === 0) throw new DistillLossError('losses: combinedLoss weights.is != 0 needs at least one state pair');
+      const parts = inp.states.map((p) => stateLoss(p.student, p.teacher, p.proj, o.stateLoss));
+      is = tf.addN(parts) as tf.Scalar;
+      if (o.scaleIsToLogits && kl !== null) {
+        const ratio = stopGradient(tf.div(kl, tf.maximum(is, 1e-12))); // constant factor
+        is = tf.mul(is, ratio) as tf.Scalar;
+      }
+      terms.push(tf.mul(is, w.is));
+    }
+    if (terms.length === 0) throw new DistillLossError('losses: combinedLoss all loss weights are 0');
+    const total = tf.addN(terms) as tf.Scalar;
+    return { total, ce, kl, is } as unknown as tf.TensorContainer;
+  }) as unknown as CombinedLoss;
+}
