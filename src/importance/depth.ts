@@ -1,6 +1,6 @@
 /** Depth importance: PPL with a layer (or a window of layers) removed, Taylor / Taylor+ from one backward pass. */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js'; // gradients of every op (the core alone registers none)
+import '../backend/gradients.js'; // registers tfjs gradients (the core's Node bundle has none)
 import type { ModelSpec, Params } from '../types.js';
 import { forward } from '../model/forward.js';
 import { meanLoss, nextTokenLoss } from './loss.js';
