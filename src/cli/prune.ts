@@ -1,0 +1,47 @@
+/** `minitron prune <model-dir> --report r.json (--hidden N --ffn N --heads N --layers N | --plan plan.json) --out <dir>`. */
+import type { ArchPlan, ImportanceReport } from '../types.js';
+import { loadModel } from '../io/checkpoint.js';
+import { selectBackend } from '../backend/index.js';
+import { planFromTargets, type PlanTargets } from '../prune/plan.js';
+import { validatePlan } from '../prune/validate.js';
+import { exportPruned } from '../prune/export.js';
+import { formatCount, paramCount } from '../prune/count.js';
+import { CliError, intFlag, readJson, withUsage } from './prune_common.js';
+import { parseArgs } from 'node:util';
+
+const USAGE = `usage: minitron prune <model-dir> --report report.json (--hidden N --ffn N --heads N --layers N [--drop-layers i,j]
+  [--depth-metric ppl|bi|taylor|block] | --plan plan.json) --out <dir>`;
+
+/**
+ * Runs the prune subcommand: plan, slice, export; prints the exported folder and its parameter count last.
+ * @example await pruneCmd(['model', '--report', 'r.json', '--hidden', '448', '--out', 'small']);
+ */
+export async function pruneCmd(argv: string[]): Promise<void> {
+  const { values: v, positionals: pos } = withUsage(() => parseArgs({ args: argv, allowPositionals: true, options: {
+      report: { type: 'string' }, plan: { type: 'string' }, out: { type: 'string' }, hidden: { type: 'string' }, ffn: { type: 'string' },
+      heads: { type: 'string' }, layers: { type: 'string' }, 'drop-layers': { type: 'string' }, 'depth-metric': { type: 'string' },
+      help: { type: 'boolean' },
+  } }), USAGE);
+  if (v.help) { console.log(USAGE); return; }
+  if (pos.length !== 1 || !v.out) throw new CliError(USAGE);
+  const hasTargets = [v.hidden, v.ffn, v.heads, v.layers, v['drop-layers']].some((x) => x !== undefined);
+  if (hasTargets === (v.plan !== undefined)) throw new CliError(`give either target sizes or --plan, not both or neither\n${USAGE}`);
+  const report = v.report ? readJson<ImportanceReport>(v.report, 'importance-report') : null;
+  await selectBackend();
+  const model = await loadModel(pos[0], { requireTokenizer: false });
+  let plan: ArchPlan;
+  if (v.plan) {
+    plan = validatePlan(readJson<ArchPlan>(v.plan, 'arch-plan'), model.spec);
+  } else {
+    const n = (name: string, s: string | undefined): number | undefined => (s === undefined ? undefined : intFlag(name, s, 0));
+    const targets: PlanTargets = {
+      hiddenSize: n('--hidden', v.hidden), ffnHiddenSize: n('--ffn', v.ffn), numHeads: n('--heads', v.heads), numLayers: n('--layers', v.layers),
+      dropLayers: v['drop-layers']?.split(',').map(Number), depthMetric: v['depth-metric'],
+    };
+    plan = planFromTargets(model.spec, report, targets);
+  }
+  const res = await exportPruned(v.out, model, plan, report);
+  console.error(`[prune] ${formatCount(paramCount(model.spec))} -> ${formatCount(res.params)} parameters`);
+  console.log(res.dir);
+  console.log(res.params);
+}

@@ -1,0 +1,75 @@
+/** Shared pieces of the importance / prune / search subcommands: calibration samples from a text file, JSON files. */
+import * as fs from 'node:fs';
+
+import { UsageError } from '../errors.js';
+
+/** A command-line problem (bad flag value, missing file); main prints the message without a stack. */
+export class CliError extends UsageError {}
+
+/**
+ * Parses a positive integer flag.
+ * @example intFlag('--samples', '32') // 32
+ */
+export function intFlag(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${name}: expected a positive integer, got "${v}"`);
+  return n;
+}
+
+/**
+ * Reads a JSON file with a clear error.
+ * @example const report = readJson<ImportanceReport>('report.json', 'importance-report');
+ */
+export function readJson<T>(file: string, kind: string): T {
+  if (!fs.existsSync(file)) throw new CliError(`${file}: no such file (expected a ${kind} JSON)`);
+  let v: unknown;
+  try { v = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { throw new CliError(`${file}: not valid JSON (expected a ${kind})`); }
+  if (typeof v !== 'object' || v === null || (v as { kind?: unknown }).kind !== kind) throw new CliError(`${file}: expected an object with "kind": "${kind}"`);
+  return v as T;
+}
+
+/** Deterministic pseudo-random numbers in [0, 1). */
+function mulberry(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Seeded calibration samples: `samples` windows of exactly `seqLen` tokens at random places of the text, grouped in batches.
+ * @example calibrationBatches(text, (s) => tok.encode(s), { samples: 8, seqLen: 128, batchSize: 4 }) // [2][4][128]
+ */
+export function calibrationBatches(text: string, encode: (s: string) => number[],
+  o: { samples: number; seqLen: number; batchSize: number; seed?: number }): number[][][] {
+  const rand = mulberry(o.seed ?? 1234);
+  const span = o.seqLen * 12; // characters per window: far more than seqLen tokens need
+  const rows: number[][] = [];
+  let tries = 0;
+  while (rows.length < o.samples) {
+    if (++tries > o.samples * 20) throw new CliError(`calibration text too short for ${o.samples} samples of ${o.seqLen} tokens`);
+    const start = Math.floor(rand() * Math.max(1, text.length - span));
+    const ids = encode(text.slice(start, start + span));
+    if (ids.length >= o.seqLen + 1) rows.push(ids.slice(1, o.seqLen + 1)); // skip a possibly cut first token
+  }
+  const batches: number[][][] = [];
+  for (let i = 0; i < rows.length; i += o.batchSize) batches.push(rows.slice(i, i + o.batchSize));
+  return batches;
+}
+
+/**
+ * Runs a flag parser, turning its errors (unknown or malformed flags) into a CliError that shows the usage.
+ * @example const { values } = withUsage(() => parseArgs({ args: argv, options }), USAGE);
+ */
+export function withUsage<T>(parse: () => T, usage: string): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}\n${usage}`);
+  }
+}

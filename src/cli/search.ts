@@ -1,0 +1,63 @@
+/** `minitron search <model-dir> --report r.json --params <N|60M> [--text file]`: rank candidate architectures by PPL after pruning. */
+import * as fs from 'node:fs';
+import type { ImportanceReport } from '../types.js';
+import { loadModel } from '../io/checkpoint.js';
+import { selectBackend } from '../backend/index.js';
+import { searchArchitectures, planForCandidate } from '../prune/search.js';
+import { formatCount, parseCount } from '../prune/count.js';
+import { CliError, calibrationBatches, intFlag, readJson, withUsage } from './prune_common.js';
+import { parseArgs } from 'node:util';
+
+const USAGE = `usage: minitron search <model-dir> --report report.json --params <N|60M> --text <file> [--samples N] [--seq-len N]
+  [--top-k N] [--hidden-multiple N] [--ffn-multiple N] [--layer-multiple N] [--max-width 0.4] [--max-depth 0.2]
+  [--depth-metric ppl|bi] [--plan-out best-plan.json]`;
+
+function frac(name: string, s: string | undefined, d: number): number {
+  if (s === undefined) return d;
+  const x = Number(s);
+  if (!(x >= 0 && x < 1)) throw new CliError(`${name}: expected a fraction in [0, 1), got "${s}"`);
+  return x;
+}
+
+/**
+ * Runs the search subcommand; prints a ranked table (best first) and optionally writes the best plan.
+ * @example await searchCmd(['model', '--report', 'r.json', '--params', '90M', '--text', 'moby.txt']);
+ */
+export async function searchCmd(argv: string[]): Promise<void> {
+  const { values: v, positionals: pos } = withUsage(() => parseArgs({ args: argv, allowPositionals: true, options: {
+      report: { type: 'string' }, params: { type: 'string' }, text: { type: 'string' }, samples: { type: 'string' },
+      'seq-len': { type: 'string' }, 'top-k': { type: 'string' }, 'hidden-multiple': { type: 'string' }, 'ffn-multiple': { type: 'string' },
+      'layer-multiple': { type: 'string' }, 'max-width': { type: 'string' }, 'max-depth': { type: 'string' },
+      'depth-metric': { type: 'string' }, 'plan-out': { type: 'string' }, help: { type: 'boolean' },
+  } }), USAGE);
+  if (v.help) { console.log(USAGE); return; }
+  if (pos.length !== 1 || !v.report || !v.params || !v.text) throw new CliError(USAGE);
+  if (!fs.existsSync(v.text)) throw new CliError(`${v.text}: no such text file`);
+  let budget: number;
+  try { budget = parseCount(v.params); } catch (e) { throw new CliError(`--params: ${(e as Error).message}`); }
+  const report = readJson<ImportanceReport>(v.report, 'importance-report');
+  await selectBackend();
+  const model = await loadModel(pos[0]);
+  const tok = model.tokenizer;
+  if (!tok) throw new CliError(`${pos[0]}: no tokenizer.json, cannot tokenise ${v.text}`);
+  const batches = calibrationBatches(fs.readFileSync(v.text, 'utf8'), (s) => tok.encode(s), {
+    samples: intFlag('--samples', v.samples, 8), seqLen: intFlag('--seq-len', v['seq-len'], 128), batchSize: 4, seed: 99,
+  });
+  const ranked = searchArchitectures(model, report, budget, batches, {
+    topK: intFlag('--top-k', v['top-k'], 10), hiddenMultiple: intFlag('--hidden-multiple', v['hidden-multiple'], 64),
+    ffnMultiple: intFlag('--ffn-multiple', v['ffn-multiple'], 64), layerMultiple: intFlag('--layer-multiple', v['layer-multiple'], 2),
+    maxWidthPrune: frac('--max-width', v['max-width'], 0.4), maxDepthPrune: frac('--max-depth', v['max-depth'], 0.2),
+    depthMetric: v['depth-metric'],
+    onProgress: (d, n, c) => process.stderr.write(`[search] ${d}/${n} ${JSON.stringify(c.target)} ppl ${c.ppl?.toFixed(2)}\n`),
+  });
+  console.log('rank  hidden  ffn    heads  layers  params    ppl');
+  ranked.forEach((c, i) => {
+    const t = c.target;
+    console.log(`${String(i + 1).padEnd(6)}${String(t.hiddenSize).padEnd(8)}${String(t.ffnHiddenSize).padEnd(7)}${String(t.numHeads).padEnd(7)}` +
+      `${String(t.numLayers).padEnd(8)}${formatCount(c.params).padEnd(10)}${c.ppl!.toFixed(3)}`);
+  });
+  if (v['plan-out']) {
+    fs.writeFileSync(v['plan-out'], JSON.stringify(planForCandidate(model.spec, report, ranked[0], v['depth-metric']), null, 1));
+    console.log(v['plan-out']);
+  }
+}

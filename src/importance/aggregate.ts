@@ -1,0 +1,58 @@
+/** Aggregation of activation magnitudes: over the sequence inside one forward, then streaming over the batch. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Aggregation } from '../types.js';
+
+/**
+ * Aggregates non-negative values over the sequence axis: [B, T, U] -> [B, U].
+ * @example seqAggregate(tf.abs(act), 'mean') // mean over tokens per sample and unit
+ */
+export function seqAggregate(v: tf.Tensor3D, how: Aggregation): tf.Tensor2D {
+  return tf.tidy(() => {
+    if (how === 'mean') return tf.mean(v, 1) as tf.Tensor2D; // [B, U]
+    if (how === 'l2') return tf.sqrt(tf.sum(tf.square(v), 1)) as tf.Tensor2D; // [B, U]
+    return tf.moments(v, 1).variance as tf.Tensor2D; // [B, U] population variance
+  });
+}
+
+/** Streaming statistics over samples of a [U] score vector (JSON serialisable). */
+export interface BatchStats {
+  n: number;
+  sum: number[];
+  sumsq: number[];
+}
+
+/**
+ * Empty statistics for `size` units.
+ * @example const st = emptyStats(64);
+ */
+export function emptyStats(size: number): BatchStats {
+  return { n: 0, sum: new Array<number>(size).fill(0), sumsq: new Array<number>(size).fill(0) };
+}
+
+/**
+ * Adds per-sample rows ([B*U] values, row-major) to the statistics in float64.
+ * @example addRows(st, seqAggregate(x, 'mean').dataSync(), 2)
+ */
+export function addRows(st: BatchStats, rows: ArrayLike<number>, batch: number): void {
+  const u = st.sum.length;
+  if (rows.length !== batch * u) throw new Error(`importance stats: expected ${batch}×${u} values, got ${rows.length}`);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < u; i++) {
+      const v = rows[b * u + i];
+      st.sum[i] += v;
+      st.sumsq[i] += v * v;
+    }
+  }
+  st.n += batch;
+}
+
+/**
+ * Final score per unit: mean, L2 (sqrt of the sum of squares) or population variance over samples.
+ * @example finishStats(st, 'l2') // number[U]
+ */
+export function finishStats(st: BatchStats, how: Aggregation): number[] {
+  if (st.n === 0) return st.sum.map(() => 0);
+  if (how === 'mean') return st.sum.map((s) => s / st.n);
+  if (how === 'l2') return st.sumsq.map((q) => Math.sqrt(q));
+  return st.sum.map((s, i) => Math.max(0, st.sumsq[i] / st.n - (s / st.n) ** 2));
+}
