@@ -16,4 +16,6 @@ export { ropeInvFreq } from './model/rope.js';
 export * from './eval/perplexity.js';
 export * from './data/corpus.js';
 export * from './display/index.js';
+export * from './importance/index.js';
+export * from './prune/index.js';
 export * from './distill/index.js';

@@ -63,6 +63,12 @@ export interface ModelSpec {
  */
 export type Params = Record<string, tf.Tensor>;
 
+/** A model as computation needs it: spec and weights. @example const m: ModelLike = { spec, params }; */
+export interface ModelLike {
+  spec: ModelSpec;
+  params: Params;
+}
+
 /** The closed set of prunable axes. */
 export type Axis = 'heads' | 'neurons' | 'channels' | 'layers';
 

@@ -4,10 +4,16 @@
 import { MinitronError } from '../errors.js';
 import { infoCmd, pplCmd } from './info_ppl.js';
 import { distillCmd } from './distill.js';
+import { importanceCmd } from './importance.js';
+import { pruneCmd } from './prune.js';
+import { searchCmd } from './search.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   info: infoCmd,
   ppl: pplCmd,
+  importance: importanceCmd,
+  prune: pruneCmd,
+  search: searchCmd,
   distill: distillCmd,
 };
 
@@ -15,6 +21,9 @@ const USAGE = `usage: minitron <command> [args]
 commands:
   info <model-dir>                                  spec and parameter counts
   ppl <model-dir> <text-file> [--seq-len N] [--stride N] [--max-tokens N]   perplexity
+  importance <model-dir> <text-file> --out report.json [--samples N] [--seq-len N] [--agg-seq mean|l2|var] [--agg-batch mean|l2|var] [--depth ppl,bi,taylor]
+  prune <model-dir> --report report.json (--hidden N --ffn N --heads N --layers N | --plan plan.json) --out <dir>
+  search <model-dir> --report report.json --params <N|60M>
   distill --teacher <dir> --student <dir> --data <text-file> --steps N --out <dir> [--eval <text-file>] [--resume]`;
 
 /** Run the CLI with argv (without node and script). @example await main(['info', 'model-dir']) */

@@ -26,11 +26,8 @@ export type ForwardFn = (
   opts?: { onTap?: (name: any, layer: number, x: tf.Tensor) => void },
 ) => tf.Tensor3D;
 
-/** A model as the trainer needs it. */
-export interface ModelLike {
-  spec: ModelSpec;
-  params: Params;
-}
+import type { ModelLike } from '../types.js';
+export type { ModelLike };
 
 /** Result of one micro-batch: gradients by variable name (caller disposes) and the loss parts. */
 export interface MicroResult {

@@ -40,8 +40,8 @@ interface RunState {
   blocks: number[];
 }
 
-/** A model as loadModel returns it (only spec and params are used). */
-export interface ModelLike { spec: ModelSpec; params: Params }
+import type { ModelLike } from '../types.js';
+export type { ModelLike };
 
 function writeJsonAtomic(path: string, value: unknown): void {
   fs.writeFileSync(`${path}.tmp`, JSON.stringify(value));
