@@ -40,7 +40,7 @@ cells = [
        "AdamW, cosine schedule. The loss curve updates live."),
     code("const live = mt.liveLoss();\n"
          "const trained = await mt.distill({\n"
-         "  teacher, student, data: { text: mt.sotuText().slice(60_000, 160_000), tokenizer: tok },\n"
+         "  teacher: teacher, student: student, data: { text: mt.sotuText().slice(60_000, 160_000), tokenizer: tok },\n"
          "  steps: 8, batch: 2, seqLen: 64, lr: 3e-4, minLr: 3e-5, warmup: 1, schedule: 'cosine', seed: 0,\n"
          "  onStep: (row) => live.push(row),\n});\nlive.flush();\n"
          "({ stopped: trained.stopped, steps: trained.step, lastLoss: trained.rows[trained.rows.length - 1].loss })"),
@@ -54,7 +54,7 @@ cells = [
          "await mt.saveCheckpoint(outDir, distilled.spec, distilled.params, {\n"
          "  tokenizerFrom: MODEL, baseConfig: teacher.config,\n"
          "  extraFiles: { 'plan.json': JSON.stringify(plan), 'report.json': JSON.stringify(report) },\n});\n"
-         "const reloaded = await mt.loadModel(outDir);\n({ outDir, spec: reloaded.spec.ffnHiddenSize, heads: reloaded.spec.numHeads })"),
+         "const reloaded = await mt.loadModel(outDir);\n({ outDir: outDir, ffn: reloaded.spec.ffnHiddenSize, heads: reloaded.spec.numHeads })"),
     md("Next: raise the calibration set (the papers use 1,024 samples), distill for thousands of steps, compare width against depth "
        "pruning with `mt.planFromTargets(spec, report, { numLayers: 24 })`, and rank candidate architectures with `mt.searchArchitectures`."),
 ]
