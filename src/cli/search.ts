@@ -7,10 +7,12 @@ import { searchArchitectures, planForCandidate } from '../prune/search.js';
 import { formatCount, parseCount } from '../prune/count.js';
 import { CliError, calibrationBatches, intFlag, readJson, withUsage } from './prune_common.js';
 import { parseArgs } from 'node:util';
+import { rescoreWithDistillation } from '../distill/search_kd.js';
 
 const USAGE = `usage: minitron search <model-dir> --report report.json --params <N|60M> --text <file> [--samples N] [--seq-len N]
   [--top-k N] [--hidden-multiple N] [--ffn-multiple N] [--layer-multiple N] [--max-width 0.4] [--max-depth 0.2]
-  [--depth-metric ppl|bi] [--plan-out best-plan.json]`;
+  [--depth-metric ppl|bi] [--plan-out best-plan.json] [--distill-steps N --distill-top N]
+  (--distill-steps: retrain the best --distill-top candidates N steps by distillation on --text, rank by PPL after it)`;
 
 function frac(name: string, s: string | undefined, d: number): number {
   if (s === undefined) return d;
@@ -29,6 +31,7 @@ export async function searchCmd(argv: string[]): Promise<void> {
       'seq-len': { type: 'string' }, 'top-k': { type: 'string' }, 'hidden-multiple': { type: 'string' }, 'ffn-multiple': { type: 'string' },
       'layer-multiple': { type: 'string' }, 'max-width': { type: 'string' }, 'max-depth': { type: 'string' },
       'depth-metric': { type: 'string' }, 'plan-out': { type: 'string' }, help: { type: 'boolean' },
+      'distill-steps': { type: 'string' }, 'distill-top': { type: 'string' },
   } }), USAGE);
   if (v.help) { console.log(USAGE); return; }
   if (pos.length !== 1 || !v.report || !v.params || !v.text) throw new CliError(USAGE);
@@ -56,8 +59,24 @@ export async function searchCmd(argv: string[]): Promise<void> {
     console.log(`${String(i + 1).padEnd(6)}${String(t.hiddenSize).padEnd(8)}${String(t.ffnHiddenSize).padEnd(7)}${String(t.numHeads).padEnd(7)}` +
       `${String(t.numLayers).padEnd(8)}${formatCount(c.params).padEnd(10)}${c.ppl!.toFixed(3)}`);
   });
+  let best = ranked[0];
+  const kdSteps = intFlag('--distill-steps', v['distill-steps'], 0);
+  if (kdSteps > 0) {
+    const kd = await rescoreWithDistillation(model, report, ranked, batches, { text: fs.readFileSync(v.text, 'utf8'), tokenizer: tok }, {
+      steps: kdSteps, top: intFlag('--distill-top', v['distill-top'], 3), depthMetric: v['depth-metric'],
+      onProgress: (d, n, c) => process.stderr.write(`[search] distilled ${d}/${n} ${JSON.stringify(c.target)} ppl ${c.kdPpl.toFixed(2)}\n`),
+    });
+    console.log(`after ${kdSteps} distillation steps:`);
+    console.log('rank  hidden  ffn    heads  layers  params    ppl');
+    kd.forEach((c, i) => {
+      const t = c.target;
+      console.log(`${String(i + 1).padEnd(6)}${String(t.hiddenSize).padEnd(8)}${String(t.ffnHiddenSize).padEnd(7)}${String(t.numHeads).padEnd(7)}` +
+        `${String(t.numLayers).padEnd(8)}${formatCount(c.params).padEnd(10)}${c.kdPpl.toFixed(3)}`);
+    });
+    best = kd[0];
+  }
   if (v['plan-out']) {
-    fs.writeFileSync(v['plan-out'], JSON.stringify(planForCandidate(model.spec, report, ranked[0], v['depth-metric']), null, 1));
+    fs.writeFileSync(v['plan-out'], JSON.stringify(planForCandidate(model.spec, report, best, v['depth-metric']), null, 1));
     console.log(v['plan-out']);
   }
 }

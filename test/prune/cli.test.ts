@@ -66,6 +66,14 @@ test('importance -> prune (targets and --plan) -> search, end to end on a tiny c
   assert.equal(out4.length, 5);
   assert.equal(out4.at(-1), planOut);
   assert.equal((JSON.parse(fs.readFileSync(planOut, 'utf8')) as ArchPlan).kind, 'arch-plan');
+
+  // Stage 2: the best 2 candidates retrained by 2 distillation steps each, re-ranked.
+  const out5 = await capture(() => searchCmd([model, '--report', report, '--params', '60K', '--text', text, '--samples', '2', '--seq-len', '16',
+    '--top-k', '3', '--hidden-multiple', '8', '--ffn-multiple', '16', '--layer-multiple', '1', '--max-depth', '0.3',
+    '--distill-steps', '2', '--distill-top', '2']));
+  const at = out5.findIndex((l) => /^after 2 distillation steps:/.test(l));
+  assert.ok(at > 0, out5.join('\n'));
+  assert.equal(out5.length - at - 2, 2, 'two re-ranked rows');
 });
 
 test('CLI errors: bad flags, foreign report, impossible targets', async () => {
