@@ -7,6 +7,8 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../src/backend/index.js';
 import { readSafetensors, type HostTensor } from '../src/io/safetensors.js';
+import { forward } from '../src/model/forward.js';
+import type { ModelSpec, Params } from '../src/types.js';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const GEN = path.join(ROOT, 'test', 'fixtures', 'gen');
@@ -43,4 +45,18 @@ export async function noLeaks<T>(fn: () => Promise<T> | T): Promise<T> {
 /** Temp folder for a test. */
 export function tmpDir(name: string): string {
   return fs.mkdtempSync(path.join(require('node:os').tmpdir(), `minitron-${name}-`));
+}
+
+/** Max |Δlogit| between our forward on the reference ids and transformers' saved logits; asserts no tensor leaks. */
+export async function logitDiff(spec: ModelSpec, params: Params, ref: Map<string, HostTensor>): Promise<number> {
+  const ids = ref.get('ids')!;
+  const idsT = tf.tensor2d(ids.data as Int32Array, ids.shape as [number, number], 'int32');
+  const got = await noLeaks(async () => {
+    const out = forward(spec, params, idsT);
+    const d = await out.data();
+    out.dispose();
+    return d;
+  });
+  idsT.dispose();
+  return maxAbsDiff(got, ref.get('logits')!.data);
 }

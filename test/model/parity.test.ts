@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadModel } from '../../src/io/checkpoint.js';
 import { forward, type TapName } from '../../src/model/forward.js';
 import { perplexityOfIds } from '../../src/eval/perplexity.js';
-import { GEN, TINY_MODELS, maxAbsDiff, noLeaks, reference, setup } from '../helpers.js';
+import { GEN, TINY_MODELS, logitDiff, maxAbsDiff, noLeaks, reference, setup } from '../helpers.js';
 
 before(setup);
 
@@ -18,16 +18,7 @@ for (const name of [...TINY_MODELS, 'llama_sharded']) {
     const dir = path.join(GEN, name);
     const model = await loadModel(dir, { requireTokenizer: false });
     const ref = reference(path.join(dir, 'reference.safetensors'));
-    const ids = ref.get('ids')!;
-    const idsT = tf.tensor2d(ids.data as Int32Array, ids.shape as [number, number], 'int32');
-    const logits = await noLeaks(async () => {
-      const out = forward(model.spec, model.params, idsT);
-      const data = await out.data();
-      out.dispose();
-      return data;
-    });
-    idsT.dispose();
-    const diff = maxAbsDiff(logits, ref.get('logits')!.data);
+    const diff = await logitDiff(model.spec, model.params, ref);
     console.log(`  ${name} (${model.spec.family}) max |dlogit| = ${diff.toExponential(2)}`);
     assert.ok(diff <= 1e-4, `max |dlogit| ${diff}`);
     tf.dispose(model.params);

@@ -6,13 +6,11 @@ import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { loadModel, type LoadedModel } from '../../src/io/checkpoint.js';
-import { forward } from '../../src/model/forward.js';
 import { generate } from '../../src/model/generate.js';
 import { perplexity } from '../../src/eval/perplexity.js';
 import { mobyDickText } from '../../src/data/corpus.js';
-import { GEN, REAL_MODEL, maxAbsDiff, noLeaks, reference, setup } from '../helpers.js';
+import { GEN, REAL_MODEL, logitDiff, noLeaks, reference, setup } from '../helpers.js';
 
 let model: LoadedModel;
 before(async () => {
@@ -30,16 +28,7 @@ test('real model spec is SmolLM2-135M (llama, 30 layers, 9/3 heads, tied)', () =
 // model is held to 1e-3 absolute; the tiny-model parity tests hold every family to 1e-4.
 test('real model logits equal transformers within 1e-3', async () => {
   const ref = reference(path.join(GEN, 'real_reference.safetensors'));
-  const ids = ref.get('ids')!;
-  const idsT = tf.tensor2d(ids.data as Int32Array, ids.shape as [number, number], 'int32');
-  const got = await noLeaks(async () => {
-    const out = forward(model.spec, model.params, idsT);
-    const d = await out.data();
-    out.dispose();
-    return d;
-  });
-  idsT.dispose();
-  const diff = maxAbsDiff(got, ref.get('logits')!.data);
+  const diff = await logitDiff(model.spec, model.params, ref);
   console.log(`  real model max |dlogit| = ${diff.toExponential(2)}`);
   assert.ok(diff <= 1e-3, `max |dlogit| ${diff}`);
 });
