@@ -8,7 +8,7 @@ import { History } from './history.js';
 import { als, realTimers } from './interrupt.js';
 import type { ExecContext } from './interrupt.js';
 import { jsonBundle, tidyTf, SendQueue, StreamCapture } from './output.js';
-import { loadLibrary, preloadCode, repoRoot } from './preload.js';
+import { loadLibrary, preloadCode } from './preload.js';
 import { Runner } from './runner.js';
 import { Wire } from './wire.js';
 import type { Json, Message } from './wire.js';
@@ -80,7 +80,7 @@ export class Kernel {
     const p = preloadCode();
     for (const n of p.notes) this.log(n);
     if (p.libPath) {
-      try { this.lib = loadLibrary(p.libPath, repoRoot(), (s) => this.log(s)) as MimeLib; } catch (e) { this.log(`cannot load ${p.libPath}: ${String(e)}`); }
+      try { this.lib = loadLibrary(p.libPath, (s) => this.log(s)) as MimeLib; } catch (e) { this.log(`cannot load ${p.libPath}: ${String(e)}`); }
     }
     if (p.code) {
       const r = await this.runner.run(p.code);

@@ -35,8 +35,8 @@ export function preloadCode(root = repoRoot()): PreloadInfo {
   return { code: lines.join('\n'), libPath, tfDir, notes };
 }
 
-/** Loads the library once before the preload cell (dist/ is plain CommonJS). @example loadLibrary(libPath, root, log) */
-export function loadLibrary(libPath: string, _root: string, log: (s: string) => void): unknown {
+/** Loads the library once before the preload cell (dist/ is plain CommonJS). @example loadLibrary(libPath, log) */
+export function loadLibrary(libPath: string, log: (s: string) => void): unknown {
   const t0 = Date.now();
   const lib = require(libPath);
   log(`loaded ${libPath} in ${Date.now() - t0} ms`);
