@@ -22,4 +22,13 @@ import { TINY_DEFAULT, tinyWeights, distillStep, adamW } from '../bench/tiny_mod
   let tot = 0; for (const r of rows) tot += r[1][0];
   console.log('total kernel ms', tot.toFixed(0));
   for (const [n, [ms, cnt]] of rows.slice(0, 25)) console.log(n.padEnd(22), ms.toFixed(1).padStart(8), cnt);
+  if (process.argv.includes('--shapes')) {
+    const mm = new Map<string, [number, number]>();
+    for (const k of prof.kernels) {
+      if (k.name !== 'BatchMatMul') continue;
+      const key = JSON.stringify(k.inputShapes) + ' -> ' + JSON.stringify(k.outputShapes);
+      const a = mm.get(key) ?? [0, 0]; a[0] += k.kernelTimeMs as number; a[1]++; mm.set(key, a);
+    }
+    for (const [n, [ms, cnt]] of [...mm].sort((a, b) => b[1][0] - a[1][0])) console.log(ms.toFixed(1).padStart(7), String(cnt).padStart(3), n);
+  }
 })();

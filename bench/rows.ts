@@ -119,7 +119,7 @@ async function realForward(B: number, T: number): Promise<Record<string, unknown
   return { B, T, forwardMs: plain.medianMs, tokensPerS: (B * T) / (plain.medianMs / 1000), tapsForwardMs: taps.medianMs, tapsOverPlain: taps.medianMs / plain.medianMs };
 }
 
-async function realDistill(B: number, T: number, iters: number): Promise<Record<string, unknown>> {
+async function realDistill(B: number, T: number, warmup: number, iters: number): Promise<Record<string, unknown>> {
   const m = await loadModel(REAL_MODEL_DIR);
   const st = halfWidth(m.spec, m.params);
   const names = Object.keys(st.params);
@@ -136,8 +136,8 @@ async function realDistill(B: number, T: number, iters: number): Promise<Record<
     losses.push(value.dataSync()[0]);
     tf.dispose([tl, value, grads]);
   };
-  const t = timeIt(step, 1, iters);
-  return { B, T, studentHidden: st.spec.hiddenSize, studentFfn: st.spec.ffnHiddenSize, stepMs: t.medianMs, tokensPerS: (B * T) / (t.medianMs / 1000), firstLosses: losses.slice(0, 2) };
+  const t = timeIt(step, warmup, iters);
+  return { B, T, warmup, iters, studentHidden: st.spec.hiddenSize, studentFfn: st.spec.ffnHiddenSize, stepMs: t.medianMs, tokensPerS: (B * T) / (t.medianMs / 1000), firstLosses: losses.slice(0, 2) };
 }
 
 async function main(): Promise<void> {
@@ -148,7 +148,8 @@ async function main(): Promise<void> {
   if (row === 'sgemm') res = sgemm();
   else if (row === 'tiny_step') res = tinyStep(path.join(dir, 'tiny'));
   else if (row === 'real_forward') res = await realForward(8, 256);
-  else if (row === 'real_distill') res = await realDistill(Number(process.env.BENCH_B ?? 8), Number(process.env.BENCH_T ?? 256), 1);
+  else if (row === 'real_distill') res = await realDistill(Number(process.env.BENCH_B ?? 8), Number(process.env.BENCH_T ?? 256),
+    Number(process.env.BENCH_WARMUP ?? 2), Number(process.env.BENCH_ITERS ?? 3));
   else throw new Error(`bench/rows.ts: unknown row '${row}', expected sgemm | tiny_step | real_forward | real_distill`);
   process.stdout.write(JSON.stringify({ row, backend: info.name, ...res, wallS: (now() - t0) / 1000, peakRssMB: peakRssMB() }) + '\n');
 }

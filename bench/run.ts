@@ -4,7 +4,8 @@
  *   npm run bench                          # all rows
  *   node --import tsx bench/run.ts --rows sgemm,tiny_step --backend native
  * Rows: sgemm (1024² matmul), tiny_step (2-layer D256 distillation step), real_forward (SmolLM2-135M, 8×256),
- * real_distill (teacher 135M, student at half width, 8×256; BENCH_B / BENCH_T change the batch).
+ * real_distill (teacher 135M, student at half width, 8×256; BENCH_B / BENCH_T change the batch, median of BENCH_ITERS=3
+ * steps after BENCH_WARMUP=2, both sides).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

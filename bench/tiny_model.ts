@@ -1,10 +1,11 @@
 /**
  * A small llama-style decoder (RMSNorm, causal MHA without RoPE, SwiGLU MLP, tied embeddings) written with
- * tfjs ops, plus a distillation train step (teacher forward, student forward+backward, AdamW). The same
+ * tfjs ops and the library's fused layers, plus a distillation train step (teacher forward, student forward+backward, AdamW). The same
  * model is written in PyTorch in bench/torch_ref.py; both read the same weights.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { klDivLogits, fusedAdamW } from '../src/backend/fused_ops.js';
+import { causalAttention, rmsNorm, siluMul } from '../src/backend/fused_layers.js';
 
 /** Shapes of the bench model. */
 export interface TinyConfig { vocab: number; dim: number; layers: number; heads: number; ffn: number; eps: number }
@@ -36,31 +37,22 @@ export function tinyWeights(c: TinyConfig, seed: number): Map<string, { shape: n
   return m;
 }
 
-function rmsNorm(x: tf.Tensor, w: tf.Tensor, eps: number): tf.Tensor {
-  const ms = tf.mean(tf.square(x), -1, true); // [..., 1]
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), w);
-}
-
-/** Logits [B*T, V] of the model for ids [B, T]. */
+/** Logits [B*T, V] of the model for ids [B, T], built from the library's fused layers (src/backend/fused_layers.ts). */
 export function tinyForward(c: TinyConfig, p: Record<string, tf.Tensor>, ids: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const [B, T] = ids.shape;
     const hd = c.dim / c.heads;
-    const mask = tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9)); // [T, T]
     let x = tf.reshape(tf.gather(p.embed, tf.reshape(ids, [-1])), [B * T, c.dim]); // [B*T, D]
-    const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, c.heads, hd]), [0, 2, 1, 3]); // [B, H, T, hd]
+    const heads = (t: tf.Tensor) => tf.reshape(t, [B, T, c.heads, hd]) as tf.Tensor4D; // [B, T, H, hd]
     for (let l = 0; l < c.layers; l++) {
       const h = rmsNorm(x, p[`l${l}.ln1`], c.eps); // [B*T, D]
       const q = heads(tf.matMul(h, p[`l${l}.wq`], false, true));
       const k = heads(tf.matMul(h, p[`l${l}.wk`], false, true));
       const v = heads(tf.matMul(h, p[`l${l}.wv`], false, true));
-      const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), mask)); // [B, H, T, T]
-      const ctx = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, c.dim]); // [B*T, D]
+      const ctx = tf.reshape(causalAttention(q, k, v), [B * T, c.dim]); // [B*T, D]
       x = tf.add(x, tf.matMul(ctx, p[`l${l}.wo`], false, true));
       const h2 = rmsNorm(x, p[`l${l}.ln2`], c.eps);
-      const g = tf.matMul(h2, p[`l${l}.wg`], false, true); // [B*T, F]
-      const u = tf.matMul(h2, p[`l${l}.wu`], false, true);
-      const a = tf.mul(tf.mul(g, tf.sigmoid(g)), u);
+      const a = siluMul(tf.matMul(h2, p[`l${l}.wg`], false, true), tf.matMul(h2, p[`l${l}.wu`], false, true)); // [B*T, F]
       x = tf.add(x, tf.matMul(a, p[`l${l}.wd`], false, true));
     }
     return tf.matMul(rmsNorm(x, p.norm, c.eps), p.embed, false, true) as tf.Tensor2D; // [B*T, V]

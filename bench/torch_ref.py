@@ -152,7 +152,7 @@ def half_width(teacher):
     return s.train()
 
 
-def real_distill(b, t, iters):
+def real_distill(b, t, warmup, iters):
     teacher = load_teacher()
     student = half_width(teacher)
     ids = bench_ids(b, t, teacher.config.vocab_size)
@@ -169,7 +169,7 @@ def real_distill(b, t, iters):
         opt.step()
         losses.append(loss.item())
 
-    ms = time_it(step, 1, iters)
+    ms = time_it(step, warmup, iters)
     return {"B": b, "T": t, "studentHidden": student.config.hidden_size, "stepMs": ms, "tokensPerS": b * t / (ms / 1000), "firstLosses": losses[:2]}
 
 
@@ -183,7 +183,8 @@ def main():
     elif row == "real_forward":
         res = real_forward(8, 256)
     elif row == "real_distill":
-        res = real_distill(int(os.environ.get("BENCH_B", 8)), int(os.environ.get("BENCH_T", 256)), 1)
+        res = real_distill(int(os.environ.get("BENCH_B", 8)), int(os.environ.get("BENCH_T", 256)),
+                           int(os.environ.get("BENCH_WARMUP", 2)), int(os.environ.get("BENCH_ITERS", 3)))
     else:
         raise SystemExit(f"bench/torch_ref.py: unknown row {row!r}")
     res.update(row=row, torchThreads=torch.get_num_threads(), torch=torch.__version__, wallS=time.perf_counter() - t0,

@@ -9,7 +9,7 @@ out=native/build/Release/minitron_native.node
 say() { printf '[build_native] %s\n' "$*"; }
 fail() { say "error: $*"; exit 1; }
 
-if [ -f "$out" ] && [ -z "$(find native -maxdepth 1 -newer "$out" \( -name '*.cc' -o -name '*.gyp' \))" ] && [ "$out" -nt "$0" ]; then
+if [ -f "$out" ] && [ -z "$(find native -maxdepth 2 -newer "$out" \( -name '*.cc' -o -name '*.h' -o -name '*.gyp' \))" ] && [ "$out" -nt "$0" ]; then
   say "up to date ($out)"; exit 0
 fi
 command -v g++ >/dev/null || fail "no C++ compiler (apt-get install g++)"
@@ -35,8 +35,8 @@ else
   say "g++ with node-api-headers ($hdr)"
   mkdir -p native/build/Release
   # shellcheck disable=SC2046
-  g++ -shared -fPIC -O3 -march=native -std=c++17 -DNAPI_VERSION=8 -DNODE_GYP_MODULE_NAME=minitron_native \
-    -I"$hdr" $(pkg-config --cflags openblas 2>/dev/null) native/minitron_native.cc \
+  g++ -shared -fPIC -O3 -march=native -fno-math-errno -fno-trapping-math -std=c++17 -DNAPI_VERSION=8 -DNODE_GYP_MODULE_NAME=minitron_native \
+    -I"$hdr" $(pkg-config --cflags openblas 2>/dev/null) native/src/*.cc \
     -o "$out.tmp" $(pkg-config --libs openblas 2>/dev/null || echo -lopenblas) || fail "g++ build failed"
   mv "$out.tmp" "$out"
 fi

@@ -1,7 +1,8 @@
 """Reference fixtures made by the real `transformers` library (run by scripts/setup.sh in .venv).
 
 For each tiny random checkpoint built with transformers' own classes, save the checkpoint folder plus
-reference.safetensors holding fixed input ids and transformers' fp32 logits, and reference.json with a
+reference.safetensors holding fixed input ids and transformers' fp32 logits, grads.safetensors with the gradients
+of the LM loss on those ids, and reference.json with a
 sliding-window perplexity computed as transformers' perplexity guide does. Also: a sharded checkpoint,
 a dtype file (F16/BF16/I32/I64 against their float32 values), tokenizer ids for test texts and the real
 model's logits and Moby Dick perplexity. Idempotent: skipped when the stamp matches this script.
@@ -103,6 +104,14 @@ def tiny_fixtures(out: str) -> None:
         with torch.no_grad():
             logits = model(ids).logits.float().contiguous()
         save_file({"ids": ids.contiguous(), "logits": logits, "ppl_ids": ppl_ids.contiguous()}, os.path.join(d, "reference.safetensors"))
+        # Gradients of the mean next-token cross-entropy on `ids` w.r.t. every parameter (tied ones once).
+        model.zero_grad()
+        loss = model(ids, labels=ids).loss
+        loss.backward()
+        grads = {n: p.grad.float().contiguous() for n, p in model.named_parameters() if p.grad is not None}
+        grads["loss"] = loss.detach().float().reshape(1)
+        save_file(grads, os.path.join(d, "grads.safetensors"))
+        model.zero_grad()
         ref = {"ppl": hf_ppl(model, ppl_ids, 16, 8), "family": model.config.model_type}
         with open(os.path.join(d, "reference.json"), "w") as f:
             json.dump(ref, f, indent=1)

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadNativeAddon } from './native_addon.js';
 import { nativeKernelsInstalled } from './native_kernels.js';
+import { bufferPool } from './buffer_pool.js';
 
 /** Options of klDivLogits. */
 export interface KlDivOptions { temperature: number }
@@ -49,7 +50,7 @@ export function klDivLogits(teacher: tf.Tensor, student: tf.Tensor, options: Par
   const f = tf.customGrad(((s: tf.Tensor, save: tf.GradSaveFunc) => {
     const tv = cpuValues(teacher), sv = cpuValues(s);
     if (!tv || !sv) throw new FusedOpError('backend/fused_ops.ts klDivLogits: logits are not float32 cpu tensors');
-    const loss = new Float32Array(rows), grad = new Float32Array(sv.length);
+    const loss = new Float32Array(rows), grad = bufferPool().take(sv.length);
     addon.klRows(tv, sv, V, 1 / tau, loss, grad);
     const g = tf.tensor(grad, s.shape, 'float32'); // [..., V]: q - p
     save([g]);
@@ -81,7 +82,8 @@ export function fusedAdamW(p: tf.Variable, g: tf.Tensor, m: tf.Variable, v: tf.V
   const vals = addon && tf.getBackend() === 'cpu' && nativeKernelsInstalled() ? [p, g, m, v].map((t) => (t.dtype === 'float32' ? cpuValues(t) : null)) : [];
   if (addon && vals.length === 4 && vals.every((x) => x)) {
     const n = p.size;
-    const po = new Float32Array(n), mo = new Float32Array(n), vo = new Float32Array(n);
+    const pool = bufferPool();
+    const po = pool.take(n), mo = pool.take(n), vo = pool.take(n);
     addon.adamw(vals[0]!, vals[1]!, vals[2]!, vals[3]!, po, mo, vo, h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.step);
     for (const [target, data] of [[p, po], [m, mo], [v, vo]] as const) {
       const t = tf.tensor(data, target.shape, 'float32');

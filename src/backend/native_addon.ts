@@ -24,6 +24,8 @@ export interface NativeAddon {
   reduce(op: number, x: Float32Array, out: Float32Array, outer: number, red: number, inner: number): void;
   /** out[ids[i], :] += x[i, :] for x as [ids.length, inner], out zeroed first. */
   segmentSum(x: Float32Array, ids: Int32Array, out: Float32Array, inner: number): void;
+  /** out[o, i, :] = x[o, idx[i], :] for x as [outer, axisLen, inner]; false (nothing copied) when an index is out of range. */
+  gather(x: Float32Array, idx: Int32Array, out: Float32Array, outer: number, axisLen: number, inner: number): boolean;
   /** Copies count blocks of blockLen 4-byte elements: src[srcOff + i*srcStride ...] -> dst[dstOff + i*dstStride ...]. */
   copy2d(src: Float32Array, srcOff: number, srcStride: number, dst: Float32Array, dstOff: number, dstStride: number, blockLen: number, count: number): void;
   /** Per row of logits [rows, cols]: loss[r] = KL(softmax(t/τ) || softmax(s/τ)); grad (optional) = q - p. */
@@ -31,6 +33,22 @@ export interface NativeAddon {
   /** One torch.optim.AdamW update of p, m, v (inputs unchanged) into pOut, mOut, vOut. */
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
     lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+  /** Rows of x [rows, D]: r = 1/sqrt(mean(x²)+eps); out = x·r·w; rstd[row] = r. */
+  rmsNorm(x: Float32Array, w: Float32Array, eps: number, out: Float32Array, rstd: Float32Array): void;
+  /** Gradients of rmsNorm: dx [rows, D] and dw [D] from x, w, rstd and dy. */
+  rmsNormGrad(x: Float32Array, w: Float32Array, rstd: Float32Array, dy: Float32Array, dx: Float32Array, dw: Float32Array): void;
+  /** out = g·sigmoid(g)·u. */
+  siluMul(g: Float32Array, u: Float32Array, out: Float32Array): void;
+  /** Gradients of siluMul w.r.t. g and u. */
+  siluMulGrad(g: Float32Array, u: Float32Array, dy: Float32Array, dg: Float32Array, du: Float32Array): void;
+  /** x [B, T, H, Dh], tables [T, Dh]: out = x·cos + sign·rotate_half(x)·sin (sign −1: inverse rotation). */
+  rope(x: Float32Array, cos: Float32Array, sin: Float32Array, out: Float32Array, T: number, H: number, Dh: number, sign: number): void;
+  /** Causal attention: q, out [B, T, H, Dh]; k, v [B, T, KV, Dh]; probs [B, H, T, T]; window 0 = none. */
+  attention(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, probs: Float32Array,
+    B: number, T: number, H: number, KV: number, Dh: number, scale: number, window: number): void;
+  /** Gradients of attention: dq like q, dk and dv like k (overwritten). */
+  attentionGrad(q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array, dout: Float32Array,
+    dq: Float32Array, dk: Float32Array, dv: Float32Array, B: number, T: number, H: number, KV: number, Dh: number, scale: number, window: number): void;
   /** Threads and build configuration of the linked OpenBLAS. */
   info(): { threads: number; config: string };
 }

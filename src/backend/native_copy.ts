@@ -1,9 +1,10 @@
 /**
- * Native data-movement kernels for the cpu backend: Slice (one restricted axis), SplitV and Concat, as strided
+ * Native data-movement kernels for the cpu backend: Slice (one restricted axis), SplitV, Concat and GatherV2, as strided
  * block copies (tfjs' own versions index element by element; RoPE's split/concat made them the slowest ops).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { bufferPool } from './buffer_pool.js';
 import { sizeOf, type NativeImpl } from './native_util.js';
 
 type Words = Float32Array | Int32Array;
@@ -16,7 +17,7 @@ function words(backend: MathBackendCPU, t: tf.TensorInfo): Words | null {
 }
 
 const asF32 = (w: Words): Float32Array => (w instanceof Float32Array ? w : new Float32Array(w.buffer, w.byteOffset, w.length));
-const alloc = (dtype: tf.DataType, n: number): Words => (dtype === 'int32' ? new Int32Array(n) : new Float32Array(n));
+const alloc = (dtype: tf.DataType, n: number): Words => (dtype === 'int32' ? new Int32Array(n) : bufferPool().take(n));
 
 /** Copies x[..., begin:begin+size, ...] along `axis` (all other dims whole) into a new tensor. */
 function sliceAxis(addon: Parameters<NativeImpl>[0], backend: MathBackendCPU, x: tf.TensorInfo, xv: Words, axis: number, begin: number, size: number): tf.TensorInfo {
@@ -75,5 +76,19 @@ const concat: NativeImpl = (addon, backend, { inputs, attrs }) => {
   return backend.makeTensorInfo(outShape, dtype, out);
 };
 
+const gatherV2: NativeImpl = (addon, backend, { inputs, attrs }) => {
+  const x = inputs.x!, indices = inputs.indices!;
+  const xv = words(backend, x);
+  const iv = backend.data.get(indices.dataId)?.values;
+  const { axis, batchDims } = attrs as unknown as tf.GatherV2Attrs;
+  if (!xv || !(iv instanceof Int32Array) || (batchDims ?? 0) !== 0 || x.shape.length === 0) return null;
+  const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+  const outer = sizeOf(x.shape.slice(0, ax)), inner = sizeOf(x.shape.slice(ax + 1));
+  const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)];
+  const out = alloc(x.dtype, outer * iv.length * inner); // [...x[:ax], ...indices, ...x[ax+1:]]
+  if (out.length > 0 && !addon.gather(asF32(xv), iv, asF32(out), outer, x.shape[ax], inner)) return null; // tfjs raises the index error
+  return backend.makeTensorInfo(outShape, x.dtype, out);
+};
+
 /** Data-movement kernels keyed by tfjs kernel name. */
-export const COPY_IMPLS: Record<string, NativeImpl> = { [tf.Slice]: slice, [tf.SplitV]: splitV, [tf.Concat]: concat };
+export const COPY_IMPLS: Record<string, NativeImpl> = { [tf.Slice]: slice, [tf.SplitV]: splitV, [tf.Concat]: concat, [tf.GatherV2]: gatherV2 };

@@ -3,6 +3,7 @@
  * contiguous block of axes, and UnsortedSegmentSum (the gradient of gather / embeddings).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { bufferPool } from './buffer_pool.js';
 import { f32, sizeOf, type NativeImpl } from './native_util.js';
 
 const BINARY: Record<string, number> = {
@@ -37,7 +38,7 @@ function binaryImpl(op: number): NativeImpl {
     let outShape: number[];
     try { outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape); } catch { return null; }
     if (outShape.length > 8) return null;
-    const out = new Float32Array(sizeOf(outShape));
+    const out = bufferPool().take(sizeOf(outShape));
     if (out.length > 0) {
       const shape = outShape.length === 0 ? [1] : outShape;
       addon.binary(op, av, bv, out, Int32Array.from(shape), broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));
@@ -51,7 +52,7 @@ function unaryImpl(op: number): NativeImpl {
     const x = inputs.x!;
     const xv = f32(backend, x);
     if (!xv) return null;
-    const out = new Float32Array(xv.length);
+    const out = bufferPool().take(xv.length);
     addon.unary(op, xv, out);
     return backend.makeTensorInfo(x.shape, 'float32', out);
   };
@@ -70,7 +71,7 @@ function reduceImpl(op: number): NativeImpl {
     const first = axes[0], last = axes[axes.length - 1];
     const outer = sizeOf(x.shape.slice(0, first)), red = sizeOf(x.shape.slice(first, last + 1)), inner = sizeOf(x.shape.slice(last + 1));
     if (red === 0 && op >= 2) return null;
-    const out = new Float32Array(outer * inner);
+    const out = bufferPool().take(outer * inner);
     addon.reduce(op, xv, out, outer, red, inner);
     const shape = at.keepDims ? x.shape.map((s, d) => (d >= first && d <= last ? 1 : s)) : x.shape.filter((_, d) => d < first || d > last);
     return backend.makeTensorInfo(shape, 'float32', out);
@@ -86,7 +87,7 @@ const unsortedSegmentSum: NativeImpl = (addon, backend, { inputs, attrs }) => {
   for (let d = 0; d < segmentIds.shape.length; d++) if (segmentIds.shape[d] !== x.shape[d]) return null;
   const rest = x.shape.slice(segmentIds.shape.length);
   const inner = sizeOf(rest);
-  const out = new Float32Array(numSegments * inner); // [numSegments, ...rest]
+  const out = bufferPool().take(numSegments * inner); // [numSegments, ...rest]
   addon.segmentSum(xv, ids, out, inner);
   return backend.makeTensorInfo([numSegments, ...rest], 'float32', out);
 };

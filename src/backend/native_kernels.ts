@@ -1,6 +1,7 @@
 /**
  * Native overrides of tfjs `cpu` kernels: BatchMatMul, _FusedMatMul (OpenBLAS sgemm), Softmax, Transpose,
- * element-wise ops, reductions and UnsortedSegmentSum (native_elementwise.ts), Slice/SplitV/Concat (native_copy.ts).
+ * element-wise ops, reductions and UnsortedSegmentSum (native_elementwise.ts), Slice/SplitV/Concat/GatherV2 (native_copy.ts).
+ * Outputs come from a recycling pool (buffer_pool.ts).
  * They read and write the cpu backend's TypedArrays directly (no copies, no 4 GB heap cap). Any case a
  * native kernel does not cover (other dtypes, prelu, odd bias shapes) runs the original tfjs kernel.
  */
@@ -8,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './native_addon.js';
+import { bufferPool } from './buffer_pool.js';
 import { f32, type NativeImpl } from './native_util.js';
 import { ELEMENTWISE_IMPLS } from './native_elementwise.js';
 import { COPY_IMPLS } from './native_copy.js';
@@ -51,7 +53,7 @@ function matmul(addon: NativeAddon, backend: MathBackendCPU, a: tf.TensorInfo, b
   if (ka !== kb) return null; // the original kernel throws tfjs' own shape error
   const bc = broadcastBatch(a.shape.slice(0, -2), b.shape.slice(0, -2));
   if (!bc) return null;
-  const out = new Float32Array(bc.aIdx.length * m * n); // [...batch, M, N]
+  const out = bufferPool().take(bc.aIdx.length * m * n); // [...batch, M, N]
   addon.gemmBatch(av, bv, out, bc.aIdx, bc.bIdx, m, n, ka, transA, transB);
   return { info: backend.makeTensorInfo([...bc.shape, m, n], 'float32', out), values: out, n };
 }
@@ -91,7 +93,7 @@ const softmax: NativeImpl = (addon, backend, { inputs, attrs }) => {
   const rank = x.shape.length;
   if (!xv || rank === 0 || (dim !== -1 && dim !== rank - 1)) return null;
   const cols = x.shape[rank - 1];
-  const out = new Float32Array(xv.length);
+  const out = bufferPool().take(xv.length);
   if (cols > 0 && xv.length > 0) addon.softmax(xv, out, cols);
   return backend.makeTensorInfo(x.shape, 'float32', out);
 };
@@ -101,7 +103,7 @@ const transpose: NativeImpl = (addon, backend, { inputs, attrs }) => {
   const perm = (attrs as unknown as tf.TransposeAttrs).perm;
   const v = backend.data.get(x.dataId)?.values;
   if (!(v instanceof Float32Array || v instanceof Int32Array) || x.shape.length === 0 || x.shape.length > 8) return null;
-  const out = v instanceof Float32Array ? new Float32Array(v.length) : new Int32Array(v.length);
+  const out = v instanceof Float32Array ? bufferPool().take(v.length) : new Int32Array(v.length);
   const asF = (t: Float32Array | Int32Array) => (t instanceof Float32Array ? t : new Float32Array(t.buffer, t.byteOffset, t.length));
   addon.transpose(asF(v), asF(out), Int32Array.from(x.shape), Int32Array.from(perm));
   return backend.makeTensorInfo(perm.map((p) => x.shape[p]), x.dtype, out);
@@ -129,7 +131,11 @@ export function installNativeKernels(addon: NativeAddon): string[] {
     const original = tf.getKernel(name, 'cpu');
     if (!original) continue;
     originals.set(name, original);
-    const kernelFunc: tf.KernelFunc = (args) => impl(addon, args.backend as MathBackendCPU, args) ?? original.kernelFunc(args);
+    const kernelFunc: tf.KernelFunc = (args) => {
+      const backend = args.backend as MathBackendCPU;
+      bufferPool().attach(backend); // idempotent: outputs come from the recycling pool
+      return impl(addon, backend, args) ?? original.kernelFunc(args);
+    };
     tf.unregisterKernel(name, 'cpu');
     tf.registerKernel({ ...original, kernelFunc });
   }
@@ -146,6 +152,7 @@ export function uninstallNativeKernels(): void {
     tf.registerKernel(original);
   }
   originals.clear();
+  bufferPool().detach();
 }
 
 /**

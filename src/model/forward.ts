@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec, Params } from '../types.js';
 import { activate, linear, norm } from './layers.js';
-import { applyRope, ropeTables } from './rope.js';
+import { ropeTables } from './rope.js';
+import { causalAttention, rope, siluMul } from '../backend/fused_layers.js';
 
 /** Named activations a forward exposes (see ForwardOptions.onTap for shapes). */
 export type TapName = 'block_in' | 'attn_norm' | 'attn_ctx' | 'mlp_norm' | 'mlp_fc1' | 'mlp_act' | 'block_out' | 'final_norm';
@@ -31,31 +32,11 @@ export interface ForwardOptions {
 }
 export const DEFAULT_FORWARD_OPTIONS: ForwardOptions = { onTap: null, mask: null, skipLayers: [] };
 
-const NEG = -1e9;
-
-/**
- * Additive attention mask [G*T, T]: 0 where query t may see key s (s <= t, and t - s < window), else -1e9.
- * @example causalMask(4, 1, null) // [4, 4]
- */
-export function causalMask(T: number, groups: number, window: number | null): tf.Tensor2D {
-  const m = new Float32Array(groups * T * T);
-  for (let g = 0; g < groups; g++) {
-    for (let t = 0; t < T; t++) {
-      for (let s = 0; s < T; s++) {
-        const ok = s <= t && (window === null || t - s < window);
-        m[(g * T + t) * T + s] = ok ? 0 : NEG;
-      }
-    }
-  }
-  return tf.tensor2d(m, [groups * T, T]);
-}
-
 interface Ctx {
   readonly spec: ModelSpec;
   readonly params: Params;
   readonly opts: ForwardOptions;
   readonly rope: { cos: tf.Tensor2D; sin: tf.Tensor2D } | null;
-  readonly mask: tf.Tensor2D;
   readonly channelMask: tf.Tensor | null;
 }
 
@@ -70,25 +51,18 @@ function maskChannels(ctx: Ctx, x: tf.Tensor): tf.Tensor {
 function attention(ctx: Ctx, l: number, x: tf.Tensor3D): tf.Tensor3D {
   const { spec, params } = ctx;
   const [B, T] = x.shape;
-  const H = spec.numHeads, KV = spec.numKvHeads, G = H / KV, Dh = spec.headDim;
+  const H = spec.numHeads, KV = spec.numKvHeads, Dh = spec.headDim;
   const p = `model.layers.${l}.self_attn`;
-  const heads = (name: string, n: number): tf.Tensor4D => {
-    const y = linear(x, params[`${p}.${name}.weight`], params[`${p}.${name}.bias`]); // [B, T, n*Dh]
-    return tf.transpose(tf.reshape(y, [B, T, n, Dh]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, n, T, Dh]
-  };
-  let q = heads('q_proj', H);
-  let k = heads('k_proj', KV);
-  const v = heads('v_proj', KV);
+  const proj = (name: string, n: number): tf.Tensor4D =>
+    tf.reshape(linear(x, params[`${p}.${name}.weight`], params[`${p}.${name}.bias`]), [B, T, n, Dh]) as tf.Tensor4D; // [B, T, n, Dh]
+  let q = proj('q_proj', H);
+  let k = proj('k_proj', KV);
+  const v = proj('v_proj', KV);
   if (ctx.rope) {
-    q = applyRope(q, ctx.rope.cos, ctx.rope.sin);
-    k = applyRope(k, ctx.rope.cos, ctx.rope.sin);
+    q = rope(q, ctx.rope.cos, ctx.rope.sin);
+    k = rope(k, ctx.rope.cos, ctx.rope.sin);
   }
-  const q3 = tf.reshape(q, [B * KV, G * T, Dh]); // query heads of one KV group stacked along time
-  const k3 = tf.reshape(k, [B * KV, T, Dh]);
-  const v3 = tf.reshape(v, [B * KV, T, Dh]);
-  const scores = tf.add(tf.mul(tf.matMul(q3, k3, false, true), 1 / Math.sqrt(Dh)), ctx.mask); // [B*KV, G*T, T]
-  const probs = tf.softmax(scores, -1);
-  let out = tf.transpose(tf.reshape(tf.matMul(probs, v3), [B, H, T, Dh]), [0, 2, 1, 3]); // [B, T, H, Dh]
+  let out: tf.Tensor = causalAttention(q, k, v, { window: spec.slidingWindow }); // [B, T, H, Dh]
   const hm = ctx.opts.mask?.heads?.[l];
   if (hm) out = tf.mul(out, tf.tensor(hm, [1, 1, H, 1]));
   tap(ctx, 'attn_ctx', l, out);
@@ -102,7 +76,8 @@ function mlp(ctx: Ctx, l: number, x: tf.Tensor3D): tf.Tensor3D {
   if (spec.mlpType === 'gated') {
     const gate = linear(x, params[`${p}.gate_proj.weight`], params[`${p}.gate_proj.bias`]); // [B, T, F]
     tap(ctx, 'mlp_fc1', l, gate);
-    act = tf.mul(activate(spec.activation, gate), linear(x, params[`${p}.up_proj.weight`], params[`${p}.up_proj.bias`]));
+    const up = linear(x, params[`${p}.up_proj.weight`], params[`${p}.up_proj.bias`]); // [B, T, F]
+    act = spec.activation === 'silu' ? siluMul(gate, up) : tf.mul(activate(spec.activation, gate), up);
   } else {
     const fc1 = linear(x, params[`${p}.up_proj.weight`], params[`${p}.up_proj.bias`]); // [B, T, F]
     tap(ctx, 'mlp_fc1', l, fc1);
@@ -144,7 +119,6 @@ export function forwardHidden(spec: ModelSpec, params: Params, ids: tf.Tensor2D,
     const ctx: Ctx = {
       spec, params, opts,
       rope: spec.positional === 'rope' ? ropeTables(spec, T) : null,
-      mask: causalMask(T, spec.numHeads / spec.numKvHeads, spec.slidingWindow),
       channelMask: opts.mask?.channels ? tf.tensor1d(opts.mask.channels) : null,
     };
     h = maskChannels(ctx, h) as tf.Tensor3D;

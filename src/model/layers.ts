@@ -1,8 +1,9 @@
 /**
- * Building blocks of the decoder: linear, norms, activations. Pure tfjs ops, differentiable.
+ * Building blocks of the decoder: linear, norms, activations. Differentiable; RMSNorm uses the fused kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation, ModelSpec, Params } from '../types.js';
+import { rmsNorm } from '../backend/fused_layers.js';
 
 /**
  * y = x Wᵀ + b for x [..., in], W [out, in] (torch Linear layout); reshaped to 2-D for the matmul.
@@ -25,8 +26,7 @@ export function norm(spec: ModelSpec, params: Params, prefix: string, x: tf.Tens
   const w = params[`${prefix}.weight`];
   const axis = x.shape.length - 1;
   if (spec.normType === 'rmsnorm') {
-    const ms = tf.mean(tf.square(x), axis, true); // [..., 1]
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, spec.normEps))), w);
+    return rmsNorm(x, w, spec.normEps); // fused native kernel where available
   }
   const { mean, variance } = tf.moments(x, axis, true);
   const y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, spec.normEps)));

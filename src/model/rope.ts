@@ -51,14 +51,3 @@ export function ropeTables(spec: ModelSpec, T: number, offset = 0): { cos: tf.Te
   }
   return { cos: tf.tensor2d(cos, [T, D]), sin: tf.tensor2d(sin, [T, D]) };
 }
-
-/**
- * x·cos + rotate_half(x)·sin for x [B, H, T, Dh] and tables [T, Dh].
- * @example applyRope(q, cos, sin) // [B, H, T, Dh]
- */
-export function applyRope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
-  const half = x.shape[3] / 2;
-  const [x1, x2] = tf.split(x, [half, half], 3); // [B, H, T, Dh/2] each
-  const rot = tf.concat([tf.neg(x2), x1], 3); // [B, H, T, Dh]
-  return tf.add(tf.mul(x, cos), tf.mul(rot, sin)) as tf.Tensor4D;
-}
