@@ -12,6 +12,7 @@ import { benchIds, halfWidth, REAL_MODEL_DIR } from './rows.js';
 import type { Params } from '../src/types.js';
 
 (async () => {
+  if (process.env.GCFLAG) (await import('node:v8')).setFlagsFromString(process.env.GCFLAG);
   await selectBackend('auto', { log: false });
   const B = Number(process.argv[2] ?? 8), T = Number(process.argv[3] ?? 256);
   const m = await loadModel(REAL_MODEL_DIR);

@@ -11,6 +11,7 @@ import { TINY_DEFAULT, tinyParamShapes, distillStep, adamW, adamWUpdate } from '
 import { klDivLogits } from '../src/backend/fused_ops.js';
 import { loadModel } from '../src/io/checkpoint.js';
 import { forward } from '../src/model/forward.js';
+import { ImportanceAccumulator } from '../src/importance/accumulator.js';
 import type { ModelSpec, Params } from '../src/types.js';
 
 export const REAL_MODEL_DIR = '.cache/models/smollm2-135m';
@@ -100,21 +101,23 @@ export function halfWidth(spec: ModelSpec, params: Params): { spec: ModelSpec; p
 async function realForward(B: number, T: number): Promise<Record<string, unknown>> {
   const m = await loadModel(REAL_MODEL_DIR);
   const ids = tf.tensor2d(benchIds(B, T, m.spec.vocabSize), [B, T], 'int32');
-  const plain = timeIt(() => tf.tidy(() => { forward(m.spec, m.params, ids).dataSync(); }), 1, 3);
-  // Importance-style taps: accumulate mean |x| of every tap into kept tensors.
-  const acc = new Map<string, tf.Tensor>();
-  const taps = timeIt(() => tf.tidy(() => {
-    forward(m.spec, m.params, ids, {
-      onTap: (name, layer, x) => {
-        const key = `${name}.${layer}`;
-        const s = tf.mean(tf.abs(x), [0, 1]);
-        const prev = acc.get(key);
-        acc.set(key, tf.keep(prev ? tf.add(prev, s) : s));
-        prev?.dispose();
-      },
-    }).dataSync();
-  }), 1, 3);
-  tf.dispose([...acc.values(), ids]);
+  // The library's importance accumulator on every tap (heads, neurons, channels, block importance), as
+  // estimateImportance runs it; plain and tapped forwards interleaved so that drift hits both alike.
+  const plainRun = () => tf.tidy(() => { forward(m.spec, m.params, ids).dataSync(); });
+  const tapsRun = () => {
+    const acc = new ImportanceAccumulator(m.spec);
+    tf.tidy(() => { forward(m.spec, m.params, ids, { onTap: acc.onTap }).dataSync(); });
+    acc.reset();
+  };
+  plainRun(); tapsRun();
+  const plainMs: number[] = [], tapsMs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    let t0 = now(); plainRun(); plainMs.push(now() - t0);
+    t0 = now(); tapsRun(); tapsMs.push(now() - t0);
+  }
+  const med = (x: number[]) => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)];
+  const plain = { medianMs: med(plainMs) }, taps = { medianMs: med(tapsMs) };
+  ids.dispose();
   tf.dispose(m.params);
   return { B, T, forwardMs: plain.medianMs, tokensPerS: (B * T) / (plain.medianMs / 1000), tapsForwardMs: taps.medianMs, tapsOverPlain: taps.medianMs / plain.medianMs };
 }

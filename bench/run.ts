@@ -76,8 +76,12 @@ async function main(): Promise<void> {
   writeTiny(8, 128);
   tf.disposeVariables();
   const py = path.join(ROOT, '.venv', 'bin', 'python');
-  const env = { OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? '(unset)', cpus: (await import('node:os')).cpus().length };
-  console.log(`[bench] rows ${rows.join(', ')}; backend ${backend}; OPENBLAS_NUM_THREADS ${env.OPENBLAS_NUM_THREADS}; ${env.cpus} CPUs`);
+  const { loadNativeAddon } = await import('../src/backend/native_addon.js');
+  const blas = loadNativeAddon().addon?.info().config.trim() ?? '(no native addon)';
+  const env = { OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? '(unset)', OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? '(unset)',
+    openblas: blas, cpus: (await import('node:os')).cpus().length };
+  console.log(`[bench] rows ${rows.join(', ')}; backend ${backend}; OPENBLAS_NUM_THREADS ${env.OPENBLAS_NUM_THREADS}; ` +
+    `OPENBLAS_CORETYPE ${env.OPENBLAS_CORETYPE} (${blas}); ${env.cpus} CPUs`);
   const report: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, env, rows: {} };
   for (const row of rows) {
     const t0 = Date.now();

@@ -7,6 +7,7 @@
       "cflags_cc!": ["-fno-rtti"],
       "defines": ["NAPI_VERSION=8"],
       "include_dirs": ["<!@(pkg-config --cflags-only-I openblas 2>/dev/null | sed 's/-I//g')"],
+      "ldflags": ["-pthread"],
       "libraries": ["<!@(pkg-config --libs openblas 2>/dev/null || echo -lopenblas)"]
     }
   ]

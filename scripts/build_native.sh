@@ -35,7 +35,7 @@ else
   say "g++ with node-api-headers ($hdr)"
   mkdir -p native/build/Release
   # shellcheck disable=SC2046
-  g++ -shared -fPIC -O3 -march=native -fno-math-errno -fno-trapping-math -std=c++17 -DNAPI_VERSION=8 -DNODE_GYP_MODULE_NAME=minitron_native \
+  g++ -shared -fPIC -pthread -O3 -march=native -fno-math-errno -fno-trapping-math -std=c++17 -DNAPI_VERSION=8 -DNODE_GYP_MODULE_NAME=minitron_native \
     -I"$hdr" $(pkg-config --cflags openblas 2>/dev/null) native/src/*.cc \
     -o "$out.tmp" $(pkg-config --libs openblas 2>/dev/null || echo -lopenblas) || fail "g++ build failed"
   mv "$out.tmp" "$out"

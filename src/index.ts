@@ -5,6 +5,8 @@
 export * from './types.js';
 export * from './errors.js';
 export { selectBackend, backendInfo, type BackendInfo } from './backend/index.js';
+export { rmsNorm, siluMul, rope, causalAttention, klDivLogits, fusedAdamW, FusedOpError, bufferPool } from './backend/index.js';
+export type { AttentionOptions, KlDivOptions, AdamWHyper, BufferPoolStats } from './backend/index.js';
 export * from './io/safetensors.js';
 export * from './io/config.js';
 export * from './io/tokenizer.js';

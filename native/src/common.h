@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 #include <vector>
+
+extern "C" int openblas_get_num_threads(void);
 
 namespace mt {
 
@@ -98,6 +101,23 @@ inline float vexp(float x) {
 
 inline napi_value undef(napi_env env) { napi_value u; napi_get_undefined(env, &u); return u; }
 
+// Runs f(begin, end) over [0, n) split into contiguous ranges on up to as many threads as OpenBLAS uses
+// (OPENBLAS_NUM_THREADS), each range at least minPer long; the calling thread takes the first range.
+template <typename F>
+void parallelFor(size_t n, size_t minPer, F f) {
+  size_t nt = size_t(std::max(1, openblas_get_num_threads()));
+  nt = std::min(nt, minPer > 0 ? n / minPer : n);
+  if (nt <= 1) { f(size_t(0), n); return; }
+  const size_t chunk = (n + nt - 1) / nt;
+  std::vector<std::thread> workers;
+  for (size_t i = 1; i < nt; i++) {
+    size_t a = i * chunk, b = std::min(n, a + chunk);
+    if (a < b) workers.emplace_back(f, a, b);
+  }
+  f(size_t(0), std::min(n, chunk));
+  for (auto &w : workers) w.join();
+}
+
 // Kernel entry points, one group per source file; registered in module.cc.
 napi_value GemmBatch(napi_env, napi_callback_info);
 napi_value BiasAct(napi_env, napi_callback_info);
@@ -119,5 +139,7 @@ napi_value SiluMulGrad(napi_env, napi_callback_info);
 napi_value Rope(napi_env, napi_callback_info);
 napi_value Attention(napi_env, napi_callback_info);
 napi_value AttentionGrad(napi_env, napi_callback_info);
+napi_value SeqAggregate(napi_env, napi_callback_info);
+napi_value CosineSum(napi_env, napi_callback_info);
 
 }  // namespace mt

@@ -15,15 +15,17 @@ napi_value RmsNorm(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   size_t D = lw;
   if (D == 0 || lx % D != 0 || lo != lx || lr != lx / D) { a.range("x and out must be [rows, D] with D = w.length, rstd [rows]"); return nullptr; }
-  for (size_t r = 0; r < lr; r++) {
-    const float *__restrict xr = x + r * D;
-    float *__restrict orow = o + r * D;
-    float s = 0;
-    for (size_t j = 0; j < D; j++) s += xr[j] * xr[j];
-    float inv = 1.0f / std::sqrt(s / float(D) + eps);
-    rs[r] = inv;
-    for (size_t j = 0; j < D; j++) orow[j] = (xr[j] * inv) * w[j];
-  }
+  parallelFor(lr, 64, [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; r++) {
+      const float *__restrict xr = x + r * D;
+      float *__restrict orow = o + r * D;
+      float s = 0;
+      for (size_t j = 0; j < D; j++) s += xr[j] * xr[j];
+      float inv = 1.0f / std::sqrt(s / float(D) + eps);
+      rs[r] = inv;
+      for (size_t j = 0; j < D; j++) orow[j] = (xr[j] * inv) * w[j];
+    }
+  });
   return undef(env);
 }
 
@@ -35,18 +37,27 @@ napi_value RmsNormGrad(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   size_t D = lw;
   if (D == 0 || lx % D != 0 || lr != lx / D || ld != lx || ldx != lx || ldw != D) { a.range("x, dy, dx [rows, D]; w, dw [D]; rstd [rows]"); return nullptr; }
-  std::vector<double> acc(D, 0.0);
-  for (size_t r = 0; r < lr; r++) {
-    const float *__restrict xr = x + r * D, *__restrict g = dy + r * D;
-    float *__restrict o = dx + r * D;
-    const float inv = rs[r];
-    float dot = 0;
-    for (size_t j = 0; j < D; j++) dot += g[j] * w[j] * xr[j];
-    const float c = inv * inv * inv * dot / float(D);
-    for (size_t j = 0; j < D; j++) o[j] = inv * g[j] * w[j] - c * xr[j];
-    for (size_t j = 0; j < D; j++) acc[j] += double(g[j] * xr[j] * inv);
-  }
-  for (size_t j = 0; j < D; j++) dw[j] = float(acc[j]);
+  parallelFor(lr, 64, [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; r++) {
+      const float *__restrict xr = x + r * D, *__restrict g = dy + r * D;
+      float *__restrict o = dx + r * D;
+      const float inv = rs[r];
+      float dot = 0;
+      for (size_t j = 0; j < D; j++) dot += g[j] * w[j] * xr[j];
+      const float c = inv * inv * inv * dot / float(D);
+      for (size_t j = 0; j < D; j++) o[j] = inv * g[j] * w[j] - c * xr[j];
+    }
+  });
+  // dw by column ranges (each thread sums all rows for its columns), accumulated in double.
+  parallelFor(D, 64, [&](size_t j0, size_t j1) {
+    std::vector<double> acc(j1 - j0, 0.0);
+    for (size_t r = 0; r < lr; r++) {
+      const float *__restrict xr = x + r * D, *__restrict g = dy + r * D;
+      const float inv = rs[r];
+      for (size_t j = j0; j < j1; j++) acc[j - j0] += double(g[j] * xr[j] * inv);
+    }
+    for (size_t j = j0; j < j1; j++) dw[j] = float(acc[j - j0]);
+  });
   return undef(env);
 }
 
@@ -58,7 +69,9 @@ napi_value SiluMul(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   if (lu != lg || lo != lg) { a.range("g, u and out must have equal lengths"); return nullptr; }
   float *__restrict out = o;
-  for (size_t i = 0; i < lg; i++) { float s = 1.0f / (1.0f + vexp(-g[i])); out[i] = g[i] * s * u[i]; }
+  parallelFor(lg, 1 << 15, [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; i++) { float s = 1.0f / (1.0f + vexp(-g[i])); out[i] = g[i] * s * u[i]; }
+  });
   return undef(env);
 }
 
@@ -70,11 +83,13 @@ napi_value SiluMulGrad(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   for (int i = 1; i < 5; i++) if (l[i] != l[0]) { a.range("g, u, dy, dg and du must have equal lengths"); return nullptr; }
   float *__restrict G = dg, *__restrict U = du;
-  for (size_t i = 0; i < l[0]; i++) {
-    float s = 1.0f / (1.0f + vexp(-g[i]));
-    U[i] = dy[i] * g[i] * s;
-    G[i] = dy[i] * u[i] * s * (1.0f + g[i] * (1.0f - s));
-  }
+  parallelFor(l[0], 1 << 15, [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; i++) {
+      float s = 1.0f / (1.0f + vexp(-g[i]));
+      U[i] = dy[i] * g[i] * s;
+      G[i] = dy[i] * u[i] * s * (1.0f + g[i] * (1.0f - s));
+    }
+  });
   return undef(env);
 }
 

@@ -41,6 +41,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"rope", nullptr, Rope, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attention", nullptr, Attention, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attentionGrad", nullptr, AttentionGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"seqAggregate", nullptr, SeqAggregate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"cosineSum", nullptr, CosineSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

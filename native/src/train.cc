@@ -18,8 +18,9 @@ napi_value KlRows(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   size_t rows = lt / n;
+  parallelFor(rows, 16, [&](size_t r0, size_t r1) {
   std::vector<float> ep(n), eq(n);
-  for (size_t r = 0; r < rows; r++) {
+  for (size_t r = r0; r < r1; r++) {
     const float *__restrict tr = t + r * n;
     const float *__restrict sr = s + r * n;
     float mt = -INFINITY, ms = -INFINITY;
@@ -43,6 +44,7 @@ napi_value KlRows(napi_env env, napi_callback_info info) {
       for (int64_t j = 0; j < n; j++) gr[j] = qe[j] * izs - pe[j] * izt;
     }
   }
+  });
   return undef(env);
 }
 
@@ -61,14 +63,16 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
   const float decay = float(1 - lr * wd), stepSize = float(lr / (1 - std::pow(b1, step)));
   const float invSqrtBc2 = float(1 / std::sqrt(1 - std::pow(b2, step))), feps = float(eps);
   float *__restrict P = po, *__restrict M = mo, *__restrict V = vo;
-  for (size_t i = 0; i < l[0]; i++) {
-    float gi = g[i];
-    float mi = fb1 * m[i] + c1 * gi;
-    float vi = fb2 * v[i] + c2 * gi * gi;
-    M[i] = mi;
-    V[i] = vi;
-    P[i] = p[i] * decay - stepSize * mi / (std::sqrt(vi) * invSqrtBc2 + feps);
-  }
+  parallelFor(l[0], 1 << 16, [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; i++) {
+      float gi = g[i];
+      float mi = fb1 * m[i] + c1 * gi;
+      float vi = fb2 * v[i] + c2 * gi * gi;
+      M[i] = mi;
+      V[i] = vi;
+      P[i] = p[i] * decay - stepSize * mi / (std::sqrt(vi) * invSqrtBc2 + feps);
+    }
+  });
   return undef(env);
 }
 

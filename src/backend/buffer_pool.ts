@@ -20,10 +20,10 @@ export interface BufferPoolOptions {
   maxIdleBytes: number;
 }
 
-/** Defaults: pool arrays of 16K floats (64 KB) and more; keep at most 512 MB idle (MINITRON_POOL_MB overrides). */
+/** Defaults: pool arrays of 16K floats (64 KB) and more; keep at most 128 MB idle (MINITRON_POOL_MB overrides). */
 export const DEFAULT_BUFFER_POOL_OPTIONS: BufferPoolOptions = {
   minLength: 16384,
-  maxIdleBytes: Number(process.env.MINITRON_POOL_MB ?? 512) * 2 ** 20,
+  maxIdleBytes: Number(process.env.MINITRON_POOL_MB ?? 128) * 2 ** 20,
 };
 
 interface Entry { arr: Float32Array; writes: number; exposed: boolean }

@@ -11,22 +11,26 @@ import { nativeKernelsInstalled } from './native_kernels.js';
 import { bufferPool } from './buffer_pool.js';
 import { FusedOpError } from './fused_ops.js';
 
-function cpuValues(t: tf.Tensor): Float32Array | null {
+/** The cpu backend's float32 storage of t (read it, do not keep it), or null. @example float32Values(x)?.length */
+export function float32Values(t: tf.Tensor): Float32Array | null {
   if (t.dtype !== 'float32') return null;
   const v = (tf.backend() as unknown as MathBackendCPU).data?.get(t.dataId)?.values;
   return v instanceof Float32Array ? v : null;
 }
 
-/** The addon when every tensor lives as float32 on the native-kernel cpu backend; else null (use tfjs ops). */
-function nativeFor(...ts: tf.Tensor[]): NativeAddon | null {
+/**
+ * The addon when every tensor lives as float32 on the native-kernel cpu backend; else null (use tfjs ops).
+ * @example const addon = nativeFor(x); if (addon) addon.rmsNorm(...);
+ */
+export function nativeFor(...ts: tf.Tensor[]): NativeAddon | null {
   if (process.env.MINITRON_FUSED === '0') return null;
   const addon = loadNativeAddon().addon;
   if (!addon || tf.getBackend() !== 'cpu' || !nativeKernelsInstalled()) return null;
-  return ts.every((t) => cpuValues(t) !== null) ? addon : null;
+  return ts.every((t) => float32Values(t) !== null) ? addon : null;
 }
 
 function vals(t: tf.Tensor, what: string): Float32Array {
-  const v = cpuValues(t);
+  const v = float32Values(t);
   if (!v) throw new FusedOpError(`backend/fused_layers.ts: ${what} is not a float32 cpu tensor`);
   return v;
 }

@@ -7,3 +7,7 @@ export { installNativeKernels, uninstallNativeKernels, nativeKernelsInstalled, N
 export { registerWasmKernels, wasmUnsortedSegmentSum } from './wasm_kernels.js';
 export { klDivLogits, fusedAdamW, FusedOpError, DEFAULT_KL_DIV_OPTIONS, DEFAULT_ADAMW_HYPER } from './fused_ops.js';
 export type { KlDivOptions, AdamWHyper } from './fused_ops.js';
+export { rmsNorm, siluMul, rope, causalAttention, DEFAULT_ATTENTION_OPTIONS } from './fused_layers.js';
+export type { AttentionOptions } from './fused_layers.js';
+export { bufferPool, BufferPool, DEFAULT_BUFFER_POOL_OPTIONS } from './buffer_pool.js';
+export type { BufferPoolOptions, BufferPoolStats } from './buffer_pool.js';

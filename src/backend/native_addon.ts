@@ -49,6 +49,10 @@ export interface NativeAddon {
   /** Gradients of attention: dq like q, dk and dv like k (overwritten). */
   attentionGrad(q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array, dout: Float32Array,
     dq: Float32Array, dk: Float32Array, dv: Float32Array, B: number, T: number, H: number, KV: number, Dh: number, scale: number, window: number): void;
+  /** x [B, T, U, G]: per (b, u) over t of m = |x| (G = 1) or the L2 norm over G: 0 mean, 1 sqrt(sum m²), 2 variance → out [B, U]. */
+  seqAggregate(x: Float32Array, out: Float32Array, B: number, T: number, U: number, G: number, mode: number): void;
+  /** Sum over rows of cos(a_row, b_row) for a, b [rows, D]. */
+  cosineSum(a: Float32Array, b: Float32Array, D: number): number;
   /** Threads and build configuration of the linked OpenBLAS. */
   info(): { threads: number; config: string };
 }

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Aggregation, ModelSpec } from '../types.js';
 import type { TapName } from '../model/forward.js';
-import { addRows, emptyStats, finishStats, seqAggregate, type BatchStats } from './aggregate.js';
+import { addRows, cosineSum, emptyStats, finishStats, tapAggregate, type BatchStats } from './aggregate.js';
 
 /** Which activations feed the accumulators and how they are aggregated. */
 export interface AccumulatorOptions {
@@ -52,37 +52,31 @@ export class ImportanceAccumulator {
     };
   }
 
-  private add(key: string, v: tf.Tensor3D): void {
-    const [b, , u] = v.shape;
-    const rows = tf.tidy(() => seqAggregate(v, this.opts.seq).dataSync()); // [B, U]
+  private add(key: string, x: tf.Tensor, perHeadNorm: boolean): void {
+    const b = x.shape[0], u = x.shape[2] as number;
     this.state.stats[key] ??= emptyStats(u);
-    addRows(this.state.stats[key], rows, b);
+    addRows(this.state.stats[key], tapAggregate(x, perHeadNorm, this.opts.seq), b);
   }
 
   /** Tap callback (arrow property so it can be passed directly). */
   readonly onTap = (name: TapName, layer: number, x: tf.Tensor): void => {
-    tf.tidy(() => {
-      if (name === 'attn_ctx') {
-        this.add(`heads:${layer}`, tf.norm(x, 'euclidean', -1) as tf.Tensor3D); // [B, T, H]
-      } else if (name === this.opts.neuronTap) {
-        this.add(`neurons:${layer}`, tf.abs(x) as tf.Tensor3D); // [B, T, F]
-      } else if (name === 'attn_norm' || name === 'mlp_norm' || (name === 'final_norm' && this.opts.finalNorm)) {
-        this.add(`${name}:${layer}`, tf.abs(x) as tf.Tensor3D); // [B, T, D]
-      } else if (this.opts.blockImportance && name === 'block_in') {
-        this.pendingIn.get(layer)?.dispose();
-        this.pendingIn.set(layer, tf.keep(tf.clone(x)));
-      } else if (this.opts.blockImportance && name === 'block_out') {
-        const xin = this.pendingIn.get(layer);
-        if (!xin) return;
-        this.pendingIn.delete(layer);
-        const dot = tf.sum(tf.mul(xin, x), -1); // [B, T]
-        const den = tf.mul(tf.norm(xin, 'euclidean', -1), tf.norm(x, 'euclidean', -1)); // [B, T]
-        const cos = tf.div(dot, tf.maximum(den, 1e-12)); // [B, T]
-        this.state.bi.cosSum[layer] += tf.sum(cos).dataSync()[0];
-        this.state.bi.tokens[layer] += cos.size;
-        xin.dispose();
-      }
-    });
+    if (name === 'attn_ctx') {
+      this.add(`heads:${layer}`, x, true); // [B, T, H, Dh]: per-head L2 norm
+    } else if (name === this.opts.neuronTap) {
+      this.add(`neurons:${layer}`, x, false); // [B, T, F]: |x|
+    } else if (name === 'attn_norm' || name === 'mlp_norm' || (name === 'final_norm' && this.opts.finalNorm)) {
+      this.add(`${name}:${layer}`, x, false); // [B, T, D]
+    } else if (this.opts.blockImportance && name === 'block_in') {
+      this.pendingIn.get(layer)?.dispose();
+      this.pendingIn.set(layer, tf.keep(tf.clone(x)));
+    } else if (this.opts.blockImportance && name === 'block_out') {
+      const xin = this.pendingIn.get(layer);
+      if (!xin) return;
+      this.pendingIn.delete(layer);
+      this.state.bi.cosSum[layer] += cosineSum(xin, x);
+      this.state.bi.tokens[layer] += x.size / (x.shape[x.rank - 1] as number);
+      xin.dispose();
+    }
   };
 
   /** Drops block inputs left over from an interrupted forward. */

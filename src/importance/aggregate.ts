@@ -1,6 +1,7 @@
 /** Aggregation of activation magnitudes: over the sequence inside one forward, then streaming over the batch. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Aggregation } from '../types.js';
+import { float32Values, nativeFor } from '../backend/fused_layers.js';
 
 /**
  * Aggregates non-negative values over the sequence axis: [B, T, U] -> [B, U].
@@ -11,6 +12,44 @@ export function seqAggregate(v: tf.Tensor3D, how: Aggregation): tf.Tensor2D {
     if (how === 'mean') return tf.mean(v, 1) as tf.Tensor2D; // [B, U]
     if (how === 'l2') return tf.sqrt(tf.sum(tf.square(v), 1)) as tf.Tensor2D; // [B, U]
     return tf.moments(v, 1).variance as tf.Tensor2D; // [B, U] population variance
+  });
+}
+
+const MODE: Record<Aggregation, number> = { mean: 0, l2: 1, var: 2 };
+
+/**
+ * Sequence aggregate of a tapped activation, as numbers [B*U] (row-major [B, U]): of |x| for x [B, T, U], or of the
+ * per-head L2 norm for x [B, T, H, Dh] (`perHeadNorm`). One native pass without temporaries where available.
+ * @example const rows = tapAggregate(x, false, 'mean'); // Float32Array [B*U]
+ */
+export function tapAggregate(x: tf.Tensor, perHeadNorm: boolean, how: Aggregation): Float32Array {
+  const [B, T] = x.shape;
+  const U = x.shape[2] as number, G = perHeadNorm ? (x.shape[3] as number) : 1;
+  const addon = nativeFor(x);
+  const v = addon ? float32Values(x) : null;
+  if (addon && v && x.rank === (perHeadNorm ? 4 : 3)) {
+    const out = new Float32Array(B * U);
+    addon.seqAggregate(v, out, B, T as number, U, G, MODE[how]);
+    return out;
+  }
+  return tf.tidy(() => {
+    const m = (perHeadNorm ? tf.norm(x, 'euclidean', -1) : tf.abs(x)) as tf.Tensor3D; // [B, T, U]
+    return Float32Array.from(seqAggregate(m, how).dataSync());
+  });
+}
+
+/**
+ * Sum over positions of cos(a, b) along the last axis (block importance), for two equally shaped activations.
+ * @example const s = cosineSum(blockIn, blockOut); // number
+ */
+export function cosineSum(a: tf.Tensor, b: tf.Tensor): number {
+  const addon = nativeFor(a, b);
+  const av = addon ? float32Values(a) : null, bv = addon ? float32Values(b) : null;
+  if (addon && av && bv) return addon.cosineSum(av, bv, a.shape[a.rank - 1]);
+  return tf.tidy(() => {
+    const dot = tf.sum(tf.mul(a, b), -1); // [B, T]
+    const den = tf.mul(tf.norm(a, 'euclidean', -1), tf.norm(b, 'euclidean', -1)); // [B, T]
+    return tf.sum(tf.div(dot, tf.maximum(den, 1e-12))).dataSync()[0];
   });
 }
 

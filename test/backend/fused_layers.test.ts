@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { addon, skipNative, rand, assertClose } from './helpers.js';
 import { installNativeKernels, uninstallNativeKernels } from '../../src/backend/native_kernels.js';
 import { rmsNorm, siluMul, rope, causalAttention } from '../../src/backend/fused_layers.js';
-import { FusedOpError } from '../../src/backend/fused_ops.js';
+import { FusedOpError, fusedAdamW, klDivLogits } from '../../src/backend/fused_ops.js';
 import { ropeTables } from '../../src/model/rope.js';
 import type { ModelSpec } from '../../src/types.js';
 
@@ -79,6 +79,24 @@ describe('fused layers', { skip: skipNative }, () => {
     assertClose(a, b, 0, 0, 'window 6 vs none');
     const v0 = tf.tidy(() => Float32Array.from(tf.slice(rand([1, 6, 2, 4], 3), [0, 0, 0, 0], [1, 1, 2, 4]).dataSync()));
     assertClose(first, v0, 1e-6, 1e-7, 'first position = its own value');
+  });
+
+  it('large inputs take the multi-threaded native paths with the same results', () => {
+    compare('rmsNorm [256, 160]', () => [rand([256, 160], 11), rand([160], 12, 0.5, 1.5)], (x, w) => rmsNorm(x, w, 1e-6));
+    compare('siluMul [2, 40000]', () => [tf.mul(rand([2, 40000], 13), 5), rand([2, 40000], 14)], (g, u) => siluMul(g, u));
+    compare('klDivLogits [64, 700]', () => [tf.mul(rand([64, 700], 16), 3)], (s) => klDivLogits(tf.mul(rand([64, 700], 15), 3), s), 1e-3, 1e-7);
+    const run = () => tf.tidy(() => {
+      const p = tf.variable(rand([400, 400], 17)), m = tf.variable(tf.mul(rand([400, 400], 18), 0.1)), v = tf.variable(tf.abs(rand([400, 400], 19)));
+      fusedAdamW(p, rand([400, 400], 20), m, v, { lr: 1e-2, step: 3 });
+      const out = [p, m, v].map((t) => Float32Array.from(t.dataSync()));
+      tf.dispose([p, m, v]);
+      return out;
+    });
+    const nat = run();
+    uninstallNativeKernels();
+    const ref = run();
+    installNativeKernels(addon!);
+    nat.forEach((x, i) => assertClose(x, ref[i], 1e-5, 1e-6, `fusedAdamW [400, 400] output ${i}`));
   });
 
   it('rejects bad shapes with FusedOpError naming the tensors', () => {
