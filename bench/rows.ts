@@ -154,7 +154,8 @@ async function main(): Promise<void> {
   else if (row === 'real_distill') res = await realDistill(Number(process.env.BENCH_B ?? 8), Number(process.env.BENCH_T ?? 256),
     Number(process.env.BENCH_WARMUP ?? 2), Number(process.env.BENCH_ITERS ?? 3));
   else throw new Error(`bench/rows.ts: unknown row '${row}', expected sgemm | tiny_step | real_forward | real_distill`);
-  process.stdout.write(JSON.stringify({ row, backend: info.name, ...res, wallS: (now() - t0) / 1000, peakRssMB: peakRssMB() }) + '\n');
+  const openblas = loadNativeAddon().addon?.info().config.trim() ?? null;
+  process.stdout.write(JSON.stringify({ row, backend: info.name, openblas, ...res, wallS: (now() - t0) / 1000, peakRssMB: peakRssMB() }) + '\n');
 }
 
 if (require.main === module) main().catch((e) => { process.stdout.write(JSON.stringify({ error: String((e as Error).stack ?? e) }) + '\n'); process.exit(1); });

@@ -3,6 +3,7 @@
  * weights, same token ids; one child process per row and side (peak RSS is per row). Writes bench/out/report-*.json.
  *   npm run bench                          # all rows
  *   node --import tsx bench/run.ts --rows sgemm,tiny_step --backend native
+ *   npm run bench -- --openblas-own-kernels  # children run without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (see docs/backend.md)
  * Rows: sgemm (1024² matmul), tiny_step (2-layer D256 distillation step), real_forward (SmolLM2-135M, 8×256),
  * real_distill (teacher 135M, student at half width, 8×256; BENCH_B / BENCH_T change the batch, median of BENCH_ITERS=3
  * steps after BENCH_WARMUP=2, both sides).
@@ -33,8 +34,12 @@ function writeTiny(B: number, T: number): void {
   fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ B, T, config: TINY_DEFAULT }));
 }
 
+/** The children's environment: ours, or without the OpenBLAS core overrides when --openblas-own-kernels is given. */
+const CHILD_ENV: NodeJS.ProcessEnv = { ...process.env };
+if (process.argv.includes('--openblas-own-kernels')) { delete CHILD_ENV.OPENBLAS_CORETYPE; delete CHILD_ENV.OPENBLAS_L2_SIZE; }
+
 function runChild(cmd: string, args: string[]): Row {
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: process.env, maxBuffer: 1 << 26, timeout: 1800_000 });
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: CHILD_ENV, maxBuffer: 1 << 26, timeout: 1800_000 });
   const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (!line) return { error: `exit ${r.status} ${r.signal ?? ''}: ${(r.stderr ?? '').split('\n').slice(-6).join(' | ')}` };
   return JSON.parse(line) as Row;
@@ -76,18 +81,17 @@ async function main(): Promise<void> {
   writeTiny(8, 128);
   tf.disposeVariables();
   const py = path.join(ROOT, '.venv', 'bin', 'python');
-  const { loadNativeAddon } = await import('../src/backend/native_addon.js');
-  const blas = loadNativeAddon().addon?.info().config.trim() ?? '(no native addon)';
-  const env = { OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? '(unset)', OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? '(unset)',
-    openblas: blas, cpus: (await import('node:os')).cpus().length };
+  const env = { OPENBLAS_NUM_THREADS: CHILD_ENV.OPENBLAS_NUM_THREADS ?? '(unset)', OPENBLAS_CORETYPE: CHILD_ENV.OPENBLAS_CORETYPE ?? '(unset)',
+    OPENBLAS_L2_SIZE: CHILD_ENV.OPENBLAS_L2_SIZE ?? '(unset)', cpus: (await import('node:os')).cpus().length };
   console.log(`[bench] rows ${rows.join(', ')}; backend ${backend}; OPENBLAS_NUM_THREADS ${env.OPENBLAS_NUM_THREADS}; ` +
-    `OPENBLAS_CORETYPE ${env.OPENBLAS_CORETYPE} (${blas}); ${env.cpus} CPUs`);
+    `OPENBLAS_CORETYPE ${env.OPENBLAS_CORETYPE}; OPENBLAS_L2_SIZE ${env.OPENBLAS_L2_SIZE}; ${env.cpus} CPUs (PyTorch uses its own bundled BLAS)`);
   const report: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, env, rows: {} };
   for (const row of rows) {
     const t0 = Date.now();
     const ours = runChild(process.execPath, ['--import', 'tsx', path.join('bench', 'rows.ts'), row, OUT, backend]);
     const torch = runChild(py, [path.join('bench', 'torch_ref.py'), row, OUT]);
     const { line, ratios } = summarise(row, ours, torch);
+    if (row === rows[0] && typeof ours.openblas === 'string') console.log(`[bench] our OpenBLAS: ${ours.openblas}`);
     console.log(`[bench] ${line}  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     (report.rows as Record<string, unknown>)[row] = { ours, torch, ratios };
   }

@@ -4,6 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
+echo "[test] tsc --noEmit (src, test, bench)"
+npx tsc -p tsconfig.test.json --noEmit || status=1
 if compgen -G "test/py/test_*.py" >/dev/null; then
   echo "[test] pytest test/py"
   .venv/bin/python -m pytest -q test/py || status=1

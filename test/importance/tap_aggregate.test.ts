@@ -11,7 +11,7 @@ import { installNativeKernels, uninstallNativeKernels } from '../../src/backend/
 import { tapAggregate, cosineSum } from '../../src/importance/aggregate.js';
 import type { Aggregation } from '../../src/types.js';
 
-function both<T>(fn: () => T): { nat: T; ref: T } {
+function both<T extends tf.TensorContainer>(fn: () => T): { nat: T; ref: T } {
   installNativeKernels(addon!);
   const nat = tf.tidy(fn);
   uninstallNativeKernels();
