@@ -55,13 +55,17 @@ napi_value CosineSum(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   if (la != lb || D == 0 || la % size_t(D) != 0) { a.range("a and b must both be [rows, D]"); return nullptr; }
   size_t rows = la / D;
+  std::vector<double> cosRow(rows);
+  parallelFor(rows, 64, [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; r++) {
+      const float *p = x + r * D, *q = y + r * D;
+      float dot = 0, na = 0, nb = 0;  // per row in float (D terms), the row sum in double
+      for (int64_t j = 0; j < D; j++) { dot += p[j] * q[j]; na += p[j] * p[j]; nb += q[j] * q[j]; }
+      cosRow[r] = double(dot) / std::max(std::sqrt(double(na)) * std::sqrt(double(nb)), 1e-12);
+    }
+  });
   double total = 0;
-  for (size_t r = 0; r < rows; r++) {
-    const float *p = x + r * D, *q = y + r * D;
-    double dot = 0, na = 0, nb = 0;
-    for (int64_t j = 0; j < D; j++) { dot += double(p[j]) * q[j]; na += double(p[j]) * p[j]; nb += double(q[j]) * q[j]; }
-    total += dot / std::max(std::sqrt(na) * std::sqrt(nb), 1e-12);
-  }
+  for (double c : cosRow) total += c;
   napi_value out;
   napi_create_double(env, total, &out);
   return out;
