@@ -16,7 +16,8 @@ import { perplexityOfIds } from '../src/eval/perplexity.js';
 import { mobyDickText, sotuText } from '../src/data/corpus.js';
 import { distill, type DistillResult } from '../src/distill/trainer.js';
 import type { ModelSpec, Params } from '../src/types.js';
-import { parseArgs, intFlag, strFlag } from '../src/cli/args.js';
+import { parseArgs } from 'node:util';
+import { intFlag, numFlag } from '../src/cli/flags.js';
 
 /** Keeps the first `keep` MLP neurons of every layer (a naive slice, no importance ranking). */
 function sliceFfn(spec: ModelSpec, params: Params, keep: number): { spec: ModelSpec; params: Params } {
@@ -43,15 +44,18 @@ function dropLayers(spec: ModelSpec, params: Params, drop: number[]): { spec: Mo
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['skip-teacher']);
-  const steps = intFlag(args, 'steps', 20);
-  const batch = intFlag(args, 'batch', 4);
-  const seqLen = intFlag(args, 'seq-len', 128);
-  const lr = Number(strFlag(args, 'lr', '3e-4'));
-  const ffnKeep = Number(strFlag(args, 'ffn-keep', '0.5'));
-  const dropN = intFlag(args, 'drop-layers', 0);
-  const evalTokens = intFlag(args, 'eval-tokens', 4096);
-  const outFile = strFlag(args, 'out', 'bench/out/distill_figures.json');
+  const { values: v } = parseArgs({ args: process.argv.slice(2), options: {
+    steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' }, 'ffn-keep': { type: 'string' },
+    'drop-layers': { type: 'string' }, 'eval-tokens': { type: 'string' }, out: { type: 'string' }, 'skip-teacher': { type: 'boolean' },
+  } });
+  const steps = intFlag('--steps', v.steps, 20);
+  const batch = intFlag('--batch', v.batch, 4);
+  const seqLen = intFlag('--seq-len', v['seq-len'], 128);
+  const lr = numFlag('--lr', v.lr, 3e-4);
+  const ffnKeep = numFlag('--ffn-keep', v['ffn-keep'], 0.5);
+  const dropN = intFlag('--drop-layers', v['drop-layers'], 0, 0);
+  const evalTokens = intFlag('--eval-tokens', v['eval-tokens'], 4096);
+  const outFile = v.out ?? 'bench/out/distill_figures.json';
   const backend = await selectBackend();
   const log = (s: string): void => console.log(`[distill_figures] ${s}`);
   log(`backend ${backend.name}; steps ${steps} batch ${batch} seqLen ${seqLen} lr ${lr} ffnKeep ${ffnKeep} dropLayers ${dropN}`);
@@ -75,7 +79,7 @@ async function main(): Promise<void> {
     return s;
   };
   const result: Record<string, unknown> = { backend: backend.name, steps, batch, seqLen, lr, ffnKeep, dropLayers: dropN, evalTokens, trainTokens: trainIds.length };
-  if (!args.flags.has('skip-teacher')) {
+  if (!v['skip-teacher']) {
     const tp = await ppl(teacher.spec, teacher.params);
     log(`teacher ppl ${tp.ppl.toFixed(3)} (${(evalIds.length / tp.sec).toFixed(0)} tok/s eval)`);
     result.teacherPpl = tp.ppl;

@@ -12,27 +12,18 @@ import { perplexityOfIds } from '../eval/perplexity.js';
 import { distill, type DistillOptions } from '../distill/trainer.js';
 import type { LogitLossKind, StateLossKind } from '../distill/losses.js';
 import type { ScheduleKind } from '../distill/schedule.js';
-import { intFlag, parseArgs, strFlag, type Args } from './args.js';
+import { parseArgs } from 'node:util';
+import { intFlag, numFlag, oneOf, withUsage } from './flags.js';
 
 const USAGE = `usage: minitron distill --teacher <dir> --student <dir> --data <text-file> --steps N --out <dir>
   [--eval <text-file>] [--resume] [--state <dir>] [--mode kd|ce] [--batch N] [--seq-len N] [--accum N]
   [--lr X] [--min-lr X] [--warmup N] [--schedule cosine|linear|constant] [--weight-decay X] [--clip X]
   [--logit-loss forward_kl|reverse_kl|topk_kl] [--temperature X] [--top-k N] [--ce-weight X] [--kl-weight X]
-  [--seed N] [--checkpoint-every N] [--eval-every N] [--max-data-tokens N] [--eval-tokens N]`;
+  [--state-loss cosine|mse] [--seed N] [--checkpoint-every N] [--eval-every N] [--max-data-tokens N] [--eval-tokens N]`;
 
-function numFlag(args: Args, key: string, fallback: number): number {
-  const v = strFlag(args, key, null);
-  if (v === null) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`--${key} must be a number, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-function oneOf<T extends string>(args: Args, key: string, allowed: readonly T[], fallback: T): T {
-  const v = strFlag(args, key, fallback);
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${key} must be one of ${allowed.join(' | ')}, got ${JSON.stringify(v)}`);
-  return v as T;
-}
+const STRING_FLAGS = ['teacher', 'student', 'data', 'out', 'eval', 'state', 'mode', 'batch', 'seq-len', 'accum', 'lr', 'min-lr',
+  'warmup', 'schedule', 'weight-decay', 'clip', 'logit-loss', 'state-loss', 'temperature', 'top-k', 'ce-weight', 'kl-weight',
+  'seed', 'checkpoint-every', 'eval-every', 'max-data-tokens', 'eval-tokens', 'steps'] as const;
 
 function encodeFile(model: LoadedModel, file: string, maxTokens: number): number[] {
   if (!fs.existsSync(file)) throw new UsageError(`text file ${file} not found`);
@@ -47,53 +38,56 @@ const fmtTime = (s: number): string => (s >= 3600 ? `${(s / 3600).toFixed(1)}h` 
 
 /** Runs `minitron distill`; prints progress lines and `eval_ppl <value>` last. @example await distillCmd(['--teacher', 't', '--student', 's', '--data', 'd.txt', '--steps', '10', '--out', 'o']) */
 export async function distillCmd(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, ['resume']);
-  const teacherDir = strFlag(args, 'teacher', null);
-  const studentDir = strFlag(args, 'student', null);
-  const dataFile = strFlag(args, 'data', null);
-  const out = strFlag(args, 'out', null);
-  const steps = intFlag(args, 'steps', 0);
-  const mode = oneOf(args, 'mode', ['kd', 'ce'] as const, 'kd');
+  const { values: v } = withUsage(() => parseArgs({ args: argv, options: {
+    ...Object.fromEntries(STRING_FLAGS.map((k) => [k, { type: 'string' as const }])), resume: { type: 'boolean' },
+  } }), USAGE) as { values: Partial<Record<(typeof STRING_FLAGS)[number], string>> & { resume?: boolean } };
+  const teacherDir = v.teacher ?? null;
+  const studentDir = v.student ?? null;
+  const dataFile = v.data ?? null;
+  const out = v.out ?? null;
+  const steps = intFlag('--steps', v.steps, 0, 0);
+  const mode = oneOf('--mode', v.mode, ['kd', 'ce'] as const, 'kd');
   if (!studentDir || !dataFile || !out || steps < 1 || (mode === 'kd' && !teacherDir)) throw new UsageError(USAGE);
   if (fs.existsSync(out)) throw new UsageError(`output folder ${out} already exists; choose a new path`);
-  const stateDir = strFlag(args, 'state', `${out}.state`);
-  const seqLen = intFlag(args, 'seq-len', 256);
-  const batch = intFlag(args, 'batch', 8);
-  const evalFile = strFlag(args, 'eval', dataFile);
-  const evalTokens = intFlag(args, 'eval-tokens', 16384);
-  const ceWeight = numFlag(args, 'ce-weight', mode === 'ce' ? 1 : 0);
-  const klWeight = numFlag(args, 'kl-weight', mode === 'ce' ? 0 : 1);
+  const stateDir = v.state ?? `${out}.state`;
+  const seqLen = intFlag('--seq-len', v['seq-len'], 256);
+  const batch = intFlag('--batch', v.batch, 8);
+  const evalFile = v.eval ?? dataFile;
+  const evalTokens = intFlag('--eval-tokens', v['eval-tokens'], 16384, 0);
+  const ceWeight = numFlag('--ce-weight', v['ce-weight'], mode === 'ce' ? 1 : 0);
+  const klWeight = numFlag('--kl-weight', v['kl-weight'], mode === 'ce' ? 0 : 1);
+  const lr = numFlag('--lr', v.lr, 3e-4);
 
   const backend = await selectBackend();
   console.error(`[minitron] backend ${backend.name} (${backend.reason})`);
   const student = await loadModel(studentDir);
   const teacher = mode === 'kd' && teacherDir ? await loadModel(teacherDir) : null;
   try {
-    const ids = encodeFile(student, dataFile, intFlag(args, 'max-data-tokens', 0));
+    const ids = encodeFile(student, dataFile, intFlag('--max-data-tokens', v['max-data-tokens'], 0, 0));
     const evalIds = encodeFile(student, evalFile, evalTokens);
     console.log(`data ${ids.length} tokens  eval ${evalIds.length} tokens  student ${studentDir}  teacher ${teacherDir ?? '-'}  mode ${mode}`);
     const opts: Partial<DistillOptions> & Pick<DistillOptions, 'teacher' | 'student' | 'data'> = {
       mode, teacher, student, data: ids, steps, batch, seqLen,
-      accum: intFlag(args, 'accum', 1),
-      lr: numFlag(args, 'lr', 3e-4),
-      minLr: numFlag(args, 'min-lr', numFlag(args, 'lr', 3e-4) / 10),
-      warmup: intFlag(args, 'warmup', Math.min(40, Math.floor(steps / 10))),
-      schedule: oneOf<ScheduleKind>(args, 'schedule', ['cosine', 'linear', 'constant'], 'cosine'),
-      weightDecay: numFlag(args, 'weight-decay', 0.01),
-      clip: numFlag(args, 'clip', 1),
+      accum: intFlag('--accum', v.accum, 1),
+      lr,
+      minLr: numFlag('--min-lr', v['min-lr'], lr / 10),
+      warmup: intFlag('--warmup', v.warmup, Math.min(40, Math.floor(steps / 10)), 0),
+      schedule: oneOf<ScheduleKind>('--schedule', v.schedule, ['cosine', 'linear', 'constant'], 'cosine'),
+      weightDecay: numFlag('--weight-decay', v['weight-decay'], 0.01),
+      clip: numFlag('--clip', v.clip, 1),
       loss: {
-        logitLoss: oneOf<LogitLossKind>(args, 'logit-loss', ['forward_kl', 'reverse_kl', 'topk_kl'], 'forward_kl'),
-        stateLoss: oneOf<StateLossKind>(args, 'state-loss', ['cosine', 'mse'], 'cosine'),
-        temperature: numFlag(args, 'temperature', 1),
-        topK: intFlag(args, 'top-k', 64),
+        logitLoss: oneOf<LogitLossKind>('--logit-loss', v['logit-loss'], ['forward_kl', 'reverse_kl', 'topk_kl'], 'forward_kl'),
+        stateLoss: oneOf<StateLossKind>('--state-loss', v['state-loss'], ['cosine', 'mse'], 'cosine'),
+        temperature: numFlag('--temperature', v.temperature, 1),
+        topK: intFlag('--top-k', v['top-k'], 64),
         weights: { ce: ceWeight, kl: klWeight, is: 0 },
       },
       evalData: evalIds,
-      evalEvery: intFlag(args, 'eval-every', 0),
-      checkpointEvery: intFlag(args, 'checkpoint-every', 50),
+      evalEvery: intFlag('--eval-every', v['eval-every'], 0, 0),
+      checkpointEvery: intFlag('--checkpoint-every', v['checkpoint-every'], 50, 0),
       outDir: stateDir,
-      resume: args.flags.has('resume'),
-      seed: intFlag(args, 'seed', 0),
+      resume: v.resume ?? false,
+      seed: intFlag('--seed', v.seed, 0, 0),
       handleSigint: true,
       onStep: (row, info) => {
         const done = info.step;

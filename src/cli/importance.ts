@@ -5,7 +5,8 @@ import { loadModel } from '../io/checkpoint.js';
 import { selectBackend } from '../backend/index.js';
 import { estimateImportance, type DepthMetric } from '../importance/estimate.js';
 import { loadMcTask } from '../importance/mc_task.js';
-import { CliError, calibrationBatches, intFlag, withUsage } from './prune_common.js';
+import { calibrationBatches } from './prune_common.js';
+import { CliError, intFlag, withUsage } from './flags.js';
 import { parseArgs } from 'node:util';
 
 const USAGE = `usage: minitron importance <model-dir> <text-file> --out report.json [--samples N] [--seq-len N] [--batch N]

@@ -3,17 +3,18 @@
  */
 import * as fs from 'node:fs';
 import { selectBackend } from '../backend/index.js';
-import { UsageError } from '../errors.js';
 import { loadModel, paramCounts, readConfig } from '../io/checkpoint.js';
 import { perplexity } from '../eval/perplexity.js';
-import { intFlag, parseArgs } from './args.js';
+import { parseArgs } from 'node:util';
+import { CliError, intFlag, withUsage } from './flags.js';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Print the spec and parameter counts per component. @example await infoCmd(['.cache/models/smollm2-135m']) */
 export async function infoCmd(argv: string[]): Promise<void> {
-  const args = parseArgs(argv);
-  const dir = args.positional[0];
-  if (!dir) throw new UsageError('usage: minitron info <model-dir>');
+  const usage = 'usage: minitron info <model-dir>';
+  const { positionals } = withUsage(() => parseArgs({ args: argv, allowPositionals: true, options: {} }), usage);
+  const dir = positionals[0];
+  if (!dir || positionals.length > 1) throw new CliError(usage);
   const { spec } = readConfig(dir);
   console.log(`model ${dir}`);
   for (const [k, v] of Object.entries(spec)) console.log(`  ${k.padEnd(16)} ${JSON.stringify(v)}`);
@@ -24,18 +25,22 @@ export async function infoCmd(argv: string[]): Promise<void> {
 
 /** Perplexity of a text file; prints `ppl <value>` last. @example await pplCmd(['m', 'moby.txt', '--max-tokens', '4096']) */
 export async function pplCmd(argv: string[]): Promise<void> {
-  const args = parseArgs(argv);
-  const [dir, textFile] = args.positional;
-  if (!dir || !textFile) throw new UsageError('usage: minitron ppl <model-dir> <text-file> [--seq-len N] [--stride N] [--max-tokens N] [--batch N]');
-  if (!fs.existsSync(textFile)) throw new UsageError(`text file ${textFile} not found`);
-  const seqLen = intFlag(args, 'seq-len', 256);
-  const stride = intFlag(args, 'stride', seqLen);
+  const usage = 'usage: minitron ppl <model-dir> <text-file> [--seq-len N] [--stride N] [--max-tokens N] [--batch N]';
+  const { values: v, positionals } = withUsage(() => parseArgs({ args: argv, allowPositionals: true, options: {
+    'seq-len': { type: 'string' }, stride: { type: 'string' }, 'max-tokens': { type: 'string' }, batch: { type: 'string' },
+  } }), usage);
+  const [dir, textFile] = positionals;
+  if (!dir || !textFile || positionals.length > 2) throw new CliError(usage);
+  if (!fs.existsSync(textFile)) throw new CliError(`text file ${textFile} not found`);
+  const seqLen = intFlag('--seq-len', v['seq-len'], 256);
+  const stride = intFlag('--stride', v.stride, seqLen);
+  const maxTokens = intFlag('--max-tokens', v['max-tokens'], 0, 0), batch = intFlag('--batch', v.batch, 4);
   const backend = await selectBackend();
   console.error(`[minitron] backend ${backend.name} (${backend.reason})`);
   const model = await loadModel(dir);
   const t0 = Date.now();
   const r = await perplexity(model, fs.readFileSync(textFile, 'utf8'), {
-    seqLen, stride, maxTokens: intFlag(args, 'max-tokens', 0), batch: intFlag(args, 'batch', 4),
+    seqLen, stride, maxTokens, batch,
     onProgress: (d, n) => process.stderr.write(`\r[minitron] window ${d}/${n}`),
   });
   process.stderr.write('\n');

@@ -6,7 +6,8 @@ import { planFromTargets, type PlanTargets } from '../prune/plan.js';
 import { validatePlan } from '../prune/validate.js';
 import { exportPruned } from '../prune/export.js';
 import { formatCount, paramCount } from '../prune/count.js';
-import { CliError, intFlag, readJson, withUsage } from './prune_common.js';
+import { readJson } from './prune_common.js';
+import { CliError, intFlag, withUsage } from './flags.js';
 import { parseArgs } from 'node:util';
 
 const USAGE = `usage: minitron prune <model-dir> --report report.json (--hidden N --ffn N --heads N --layers N [--drop-layers i,j]

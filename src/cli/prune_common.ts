@@ -1,21 +1,7 @@
 /** Shared pieces of the importance / prune / search subcommands: calibration samples from a text file, JSON files. */
 import * as fs from 'node:fs';
 
-import { UsageError } from '../errors.js';
-
-/** A command-line problem (bad flag value, missing file); main prints the message without a stack. */
-export class CliError extends UsageError {}
-
-/**
- * Parses a positive integer flag.
- * @example intFlag('--samples', '32') // 32
- */
-export function intFlag(name: string, v: string | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${name}: expected a positive integer, got "${v}"`);
-  return n;
-}
+import { CliError } from './flags.js';
 
 /**
  * Reads a JSON file with a clear error.
@@ -60,16 +46,4 @@ export function calibrationBatches(text: string, encode: (s: string) => number[]
   const batches: number[][][] = [];
   for (let i = 0; i < rows.length; i += o.batchSize) batches.push(rows.slice(i, i + o.batchSize));
   return batches;
-}
-
-/**
- * Runs a flag parser, turning its errors (unknown or malformed flags) into a CliError that shows the usage.
- * @example const { values } = withUsage(() => parseArgs({ args: argv, options }), USAGE);
- */
-export function withUsage<T>(parse: () => T, usage: string): T {
-  try {
-    return parse();
-  } catch (e) {
-    throw new CliError(`${(e as Error).message}\n${usage}`);
-  }
 }

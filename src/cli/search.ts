@@ -5,7 +5,8 @@ import { loadModel } from '../io/checkpoint.js';
 import { selectBackend } from '../backend/index.js';
 import { searchArchitectures, planForCandidate } from '../prune/search.js';
 import { formatCount, parseCount } from '../prune/count.js';
-import { CliError, calibrationBatches, intFlag, readJson, withUsage } from './prune_common.js';
+import { calibrationBatches, readJson } from './prune_common.js';
+import { CliError, intFlag, withUsage } from './flags.js';
 import { parseArgs } from 'node:util';
 import { rescoreWithDistillation } from '../distill/search_kd.js';
 

@@ -43,7 +43,10 @@ test('bad CLI input: unknown command, missing model folder, bad flag value', () 
   assert.match(missing.err, /\/nonexistent\/model: config.json missing/);
   const bad = minitron('ppl', REAL_MODEL, path.join(ROOT, 'README.md'), '--seq-len', 'abc');
   assert.equal(bad.code, 1);
-  assert.match(bad.err, /--seq-len must be a non-negative integer, got "abc"/);
+  assert.match(bad.err, /--seq-len: expected a positive integer, got "abc"/);
+  const typo = minitron('ppl', REAL_MODEL, path.join(ROOT, 'README.md'), '--seqlen', '64');
+  assert.equal(typo.code, 1);
+  assert.match(typo.err, /Unknown option '--seqlen'[\s\S]*usage: minitron ppl/);
   const noText = minitron('ppl', REAL_MODEL, '/nonexistent.txt');
   assert.match(noText.err, /text file \/nonexistent.txt not found/);
 });
