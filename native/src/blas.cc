@@ -2,10 +2,7 @@
 #include "common.h"
 #include <cblas.h>
 
-extern "C" {
-int openblas_get_num_threads(void);
-char *openblas_get_config(void);
-}
+extern "C" char *openblas_get_config(void);  // openblas_get_num_threads: common.h
 
 namespace mt {
 

@@ -5,28 +5,16 @@
  * the reference the tests compare the native path against.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { loadNativeAddon, type NativeAddon } from './native_addon.js';
-import { nativeKernelsInstalled } from './native_kernels.js';
+import type { NativeAddon } from './native_addon.js';
 import { bufferPool } from './buffer_pool.js';
-import { FusedOpError } from './fused_ops.js';
-
-/** The cpu backend's float32 storage of t (read it, do not keep it), or null. @example float32Values(x)?.length */
-export function float32Values(t: tf.Tensor): Float32Array | null {
-  if (t.dtype !== 'float32') return null;
-  const v = (tf.backend() as unknown as MathBackendCPU).data?.get(t.dataId)?.values;
-  return v instanceof Float32Array ? v : null;
-}
+import { FusedOpError, float32Values, nativeAddonFor } from './fused_ops.js';
 
 /**
- * The addon when every tensor lives as float32 on the native-kernel cpu backend; else null (use tfjs ops).
+ * The addon for a fused layer: nativeAddonFor, unless MINITRON_FUSED=0 asks for the tfjs-op versions.
  * @example const addon = nativeFor(x); if (addon) addon.rmsNorm(...);
  */
 export function nativeFor(...ts: tf.Tensor[]): NativeAddon | null {
-  if (process.env.MINITRON_FUSED === '0') return null;
-  const addon = loadNativeAddon().addon;
-  if (!addon || tf.getBackend() !== 'cpu' || !nativeKernelsInstalled()) return null;
-  return ts.every((t) => float32Values(t) !== null) ? addon : null;
+  return process.env.MINITRON_FUSED === '0' ? null : nativeAddonFor(...ts);
 }
 
 function vals(t: tf.Tensor, what: string): Float32Array {

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { loadNativeAddon } from './native_addon.js';
+import { loadNativeAddon, type NativeAddon } from './native_addon.js';
 import { nativeKernelsInstalled } from './native_kernels.js';
 import { bufferPool } from './buffer_pool.js';
 
@@ -18,9 +18,21 @@ export class FusedOpError extends Error {
   override name = 'FusedOpError';
 }
 
-function cpuValues(t: tf.Tensor): Float32Array | null {
+/** The cpu backend's float32 storage of t (read it, do not keep it), or null. @example float32Values(x)?.length */
+export function float32Values(t: tf.Tensor): Float32Array | null {
+  if (t.dtype !== 'float32') return null;
   const v = (tf.backend() as unknown as MathBackendCPU).data?.get(t.dataId)?.values;
   return v instanceof Float32Array ? v : null;
+}
+
+/**
+ * The addon when every tensor lives as float32 on the native-kernel cpu backend; else null (use tfjs ops).
+ * @example const addon = nativeAddonFor(p, g); if (addon) addon.adamw(...);
+ */
+export function nativeAddonFor(...ts: tf.Tensor[]): NativeAddon | null {
+  const addon = loadNativeAddon().addon;
+  if (!addon || tf.getBackend() !== 'cpu' || !nativeKernelsInstalled()) return null;
+  return ts.every((t) => float32Values(t) !== null) ? addon : null;
 }
 
 /** τ²·mean over rows of KL(softmax(t/τ) || softmax(s/τ)) with plain tfjs ops (any backend). */
@@ -42,13 +54,12 @@ export function klDivLogits(teacher: tf.Tensor, student: tf.Tensor, options: Par
     throw new FusedOpError(`backend/fused_ops.ts klDivLogits: teacher [${teacher.shape}] and student [${student.shape}] logits must have the same shape [..., V]`);
   }
   if (!(tau > 0)) throw new FusedOpError(`backend/fused_ops.ts klDivLogits: temperature ${tau}, expected > 0`);
-  const addon = loadNativeAddon().addon;
-  const native = addon && tf.getBackend() === 'cpu' && nativeKernelsInstalled() && teacher.dtype === 'float32' && student.dtype === 'float32';
-  if (!native) return klReference(teacher, student, tau);
+  const addon = nativeAddonFor(teacher, student);
+  if (!addon) return klReference(teacher, student, tau);
   const V = student.shape[student.shape.length - 1];
   const rows = student.size / V;
   const f = tf.customGrad(((s: tf.Tensor, save: tf.GradSaveFunc) => {
-    const tv = cpuValues(teacher), sv = cpuValues(s);
+    const tv = float32Values(teacher), sv = float32Values(s);
     if (!tv || !sv) throw new FusedOpError('backend/fused_ops.ts klDivLogits: logits are not float32 cpu tensors');
     const loss = new Float32Array(rows), grad = bufferPool().take(sv.length);
     addon.klRows(tv, sv, V, 1 / tau, loss, grad);
@@ -78,9 +89,9 @@ export function fusedAdamW(p: tf.Variable, g: tf.Tensor, m: tf.Variable, v: tf.V
     if (t.shape.join(',') !== p.shape.join(',')) throw new FusedOpError(`backend/fused_ops.ts fusedAdamW: ${name} [${t.shape}] must match variable '${p.name}' [${p.shape}]`);
   }
   if (!(h.step >= 1)) throw new FusedOpError(`backend/fused_ops.ts fusedAdamW: step ${h.step}, expected >= 1`);
-  const addon = loadNativeAddon().addon;
-  const vals = addon && tf.getBackend() === 'cpu' && nativeKernelsInstalled() ? [p, g, m, v].map((t) => (t.dtype === 'float32' ? cpuValues(t) : null)) : [];
-  if (addon && vals.length === 4 && vals.every((x) => x)) {
+  const addon = nativeAddonFor(p, g, m, v);
+  if (addon) {
+    const vals = [p, g, m, v].map(float32Values);
     const n = p.size;
     const pool = bufferPool();
     const po = pool.take(n), mo = pool.take(n), vo = pool.take(n);

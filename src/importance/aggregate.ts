@@ -1,7 +1,8 @@
 /** Aggregation of activation magnitudes: over the sequence inside one forward, then streaming over the batch. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Aggregation } from '../types.js';
-import { float32Values, nativeFor } from '../backend/fused_layers.js';
+import { nativeFor } from '../backend/fused_layers.js';
+import { float32Values } from '../backend/fused_ops.js';
 
 /**
  * Aggregates non-negative values over the sequence axis: [B, T, U] -> [B, U].
