@@ -18,13 +18,15 @@ export const REAL_MODEL_DIR = '.cache/models/smollm2-135m';
 const now = () => performance.now();
 const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
 
+/** Median of a list of timings (the upper one of an even count). */
+const median = (x: number[]): number => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)];
+
 /** Median of the timings (ms) of `iters` calls after `warmup` calls. */
 function timeIt(fn: () => void, warmup: number, iters: number): { medianMs: number; allMs: number[] } {
   for (let i = 0; i < warmup; i++) fn();
   const all: number[] = [];
   for (let i = 0; i < iters; i++) { const t0 = now(); fn(); all.push(now() - t0); }
-  const sorted = [...all].sort((a, b) => a - b);
-  return { medianMs: sorted[Math.floor(sorted.length / 2)], allMs: all };
+  return { medianMs: median(all), allMs: all };
 }
 
 /** Deterministic token ids [B, T] in [0, vocab). */
@@ -50,9 +52,8 @@ function sgemm(): Record<string, unknown> {
       if (i >= 2) rawMs.push(now() - t0);
     }
   }
-  const med = (x: number[]) => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)];
-  const row: Record<string, unknown> = { n, tfjsGflops: flop / med(tfjsMs) / 1e6, tfjsMs: med(tfjsMs) };
-  if (addon) { row.openblasGflops = flop / med(rawMs) / 1e6; row.openblasMs = med(rawMs); }
+  const row: Record<string, unknown> = { n, tfjsGflops: flop / median(tfjsMs) / 1e6, tfjsMs: median(tfjsMs) };
+  if (addon) { row.openblasGflops = flop / median(rawMs) / 1e6; row.openblasMs = median(rawMs); }
   tf.dispose([a, b]);
   return row;
 }
@@ -115,14 +116,27 @@ async function realForward(B: number, T: number): Promise<Record<string, unknown
     let t0 = now(); plainRun(); plainMs.push(now() - t0);
     t0 = now(); tapsRun(); tapsMs.push(now() - t0);
   }
-  const med = (x: number[]) => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)];
-  const plain = { medianMs: med(plainMs) }, taps = { medianMs: med(tapsMs) };
+  const plain = { medianMs: median(plainMs) }, taps = { medianMs: median(tapsMs) };
   ids.dispose();
   tf.dispose(m.params);
   return { B, T, forwardMs: plain.medianMs, tokensPerS: (B * T) / (plain.medianMs / 1000), tapsForwardMs: taps.medianMs, tapsOverPlain: taps.medianMs / plain.medianMs };
 }
 
-async function realDistill(B: number, T: number, warmup: number, iters: number): Promise<Record<string, unknown>> {
+/** Times (ms) of the parts of one real distillation step, filled by RealDistill.step. */
+export interface DistillPhases { teacher: number; studentFwdBwd: number; adamw: number }
+
+/** The real-model distillation step of row (c): teacher SmolLM2-135M, half-width student, fused KL, AdamW. */
+export interface RealDistill {
+  studentSpec: ModelSpec;
+  /** Runs one step; returns the loss before the update and fills `phases` when given. */
+  step(phases?: DistillPhases): number;
+}
+
+/**
+ * Loads the teacher, slices the half-width student and returns its train step on fixed ids [B, T].
+ * @example const d = await realDistillStep(8, 256); const loss = d.step();
+ */
+export async function realDistillStep(B: number, T: number): Promise<RealDistill> {
   const m = await loadModel(REAL_MODEL_DIR);
   const st = halfWidth(m.spec, m.params);
   const names = Object.keys(st.params);
@@ -131,16 +145,26 @@ async function realDistill(B: number, T: number, warmup: number, iters: number):
   const opt = adamW(vars, 1e-4, 0.01);
   const ids = tf.tensor2d(benchIds(B, T, m.spec.vocabSize), [B, T], 'int32');
   const V = m.spec.vocabSize;
-  const losses: number[] = [];
-  const step = () => {
+  const step = (phases?: DistillPhases): number => {
+    let t0 = now();
     const tl = tf.tidy(() => tf.reshape(forward(m.spec, m.params, ids), [B * T, V]) as tf.Tensor2D); // [B*T, V]
+    if (phases) { phases.teacher = now() - t0; t0 = now(); }
     const { value, grads } = tf.variableGrads(() => klDivLogits(tl, tf.reshape(forward(st.spec, sp, ids), [B * T, V])), vars);
+    if (phases) { phases.studentFwdBwd = now() - t0; t0 = now(); }
     adamWUpdate(opt, vars, grads);
-    losses.push(value.dataSync()[0]);
+    if (phases) phases.adamw = now() - t0;
+    const loss = value.dataSync()[0];
     tf.dispose([tl, value, grads]);
+    return loss;
   };
-  const t = timeIt(step, warmup, iters);
-  return { B, T, warmup, iters, studentHidden: st.spec.hiddenSize, studentFfn: st.spec.ffnHiddenSize, stepMs: t.medianMs, tokensPerS: (B * T) / (t.medianMs / 1000), firstLosses: losses.slice(0, 2) };
+  return { studentSpec: st.spec, step };
+}
+
+async function realDistill(B: number, T: number, warmup: number, iters: number): Promise<Record<string, unknown>> {
+  const d = await realDistillStep(B, T);
+  const losses: number[] = [];
+  const t = timeIt(() => { losses.push(d.step()); }, warmup, iters);
+  return { B, T, warmup, iters, studentHidden: d.studentSpec.hiddenSize, studentFfn: d.studentSpec.ffnHiddenSize, stepMs: t.medianMs, tokensPerS: (B * T) / (t.medianMs / 1000), firstLosses: losses.slice(0, 2) };
 }
 
 async function main(): Promise<void> {
