@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 
 import { CliError } from './flags.js';
+import { Rng } from '../distill/rng.js';
 
 /**
  * Reads a JSON file with a clear error.
@@ -15,25 +16,14 @@ export function readJson<T>(file: string, kind: string): T {
   return v as T;
 }
 
-/** Deterministic pseudo-random numbers in [0, 1). */
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Seeded calibration samples: `samples` windows of exactly `seqLen` tokens at random places of the text, grouped in batches.
  * @example calibrationBatches(text, (s) => tok.encode(s), { samples: 8, seqLen: 128, batchSize: 4 }) // [2][4][128]
  */
 export function calibrationBatches(text: string, encode: (s: string) => number[],
   o: { samples: number; seqLen: number; batchSize: number; seed?: number }): number[][][] {
-  const rand = mulberry(o.seed ?? 1234);
+  const gen = Rng.fromState((o.seed ?? 1234) >>> 0); // mulberry32 started at the seed itself
+  const rand = () => gen.next();
   const span = o.seqLen * 12; // characters per window: far more than seqLen tokens need
   const rows: number[][] = [];
   let tries = 0;

@@ -1,5 +1,6 @@
 /** Deterministic sample payloads (SmolLM2-135M-shaped) and a notebook with saved minitron outputs, for the lab extension tests. */
 import { fullPlan, setTarget } from '../../labextension/src/plan_model.js';
+import { Rng } from '../../src/distill/rng.js';
 import type { HistoryJson, PlanJson, ReportJson, SpecLike } from '../../labextension/src/mime.js';
 
 /** SmolLM2-135M's shape (llama, 30 layers, 9 heads / 3 KV heads). */
@@ -9,16 +10,10 @@ export const smolSpec: SpecLike & Record<string, unknown> = {
   maxPositions: 8192, tiedEmbeddings: true, qkvBias: false, oBias: false, mlpBias: false, slidingWindow: null, bosTokenId: 1, eosTokenId: 2,
 };
 
-/** Seeded uniform [0, 1) generator (mulberry32). */
+/** Seeded uniform [0, 1) generator: mulberry32 started at `seed` (src/distill/rng.ts). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const gen = Rng.fromState(seed >>> 0);
+  return () => gen.next();
 }
 
 /** An importance report with structured synthetic scores. */
