@@ -29,14 +29,19 @@ export function sha256File(file: string): string {
   return h.digest('hex');
 }
 
+/** HF weight files: model.safetensors or model-00001-of-00003.safetensors. */
+const WEIGHT_FILE = /^model(-\d+-of-\d+)?\.safetensors$/;
+
 /**
- * sha256 (hex) of a checkpoint's weights: every *.safetensors file of the folder in name order (file name, then bytes).
+ * sha256 (hex) of a checkpoint's weights: its model*.safetensors files (every *.safetensors when it has none of those)
+ * in name order, each as file name then bytes.
  * @example sha256Weights('.cache/models/smollm2-135m')
  */
 export function sha256Weights(dir: string): string {
   let files: string[];
   try {
-    files = fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort();
+    const all = fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort();
+    files = all.some((f) => WEIGHT_FILE.test(f)) ? all.filter((f) => WEIGHT_FILE.test(f)) : all;
   } catch (e) {
     throw new CheckpointError(dir, `cannot list the folder to hash its weights (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }

@@ -15,9 +15,9 @@ const MODEL = path.join(GEN, 'llama_gqa');
 
 /** The same digests computed by Python's hashlib (the external reference). */
 function pythonDigests(dir: string, text: string): { file: string; weights: string; text: string } {
-  const code = `import hashlib, os, sys, json
+  const code = `import hashlib, os, re, sys, json
 d = sys.argv[1]
-files = sorted(f for f in os.listdir(d) if f.endswith('.safetensors'))
+files = sorted(f for f in os.listdir(d) if re.fullmatch(r'model(-\\d+-of-\\d+)?\\.safetensors', f))
 w = hashlib.sha256()
 for f in files:
     w.update((f + '\\n').encode()); w.update(open(os.path.join(d, f), 'rb').read())
@@ -32,6 +32,8 @@ test('sha256 of files, checkpoint weights and text equal hashlib', () => {
   assert.equal(sha256File(path.join(MODEL, 'model.safetensors')), ref.file);
   assert.equal(sha256Weights(MODEL), ref.weights);
   assert.equal(sha256Of(text), ref.text);
+  const sharded = path.join(GEN, 'llama_sharded');
+  assert.equal(sha256Weights(sharded), pythonDigests(sharded, '').weights);
 });
 
 test('sha256 of JSON values ignores key order; typed arrays hash their bytes', () => {
