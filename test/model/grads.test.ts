@@ -1,24 +1,21 @@
 /**
  * Gradients of the LM loss w.r.t. every parameter against transformers' autograd on the same tiny checkpoints
- * (grads.safetensors from test/make_fixtures.py): fused RMSNorm, SwiGLU, RoPE and attention kernels on the
- * native backend, plain tfjs ops on the reference kernels.
+ * (grads.safetensors from test/make_fixtures.py), on every available backend (test/backends.ts): fused RMSNorm,
+ * SwiGLU, RoPE and attention kernels on native, plain tfjs ops on cpu (reference kernels) and wasm.
  */
-import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadModel } from '../../src/io/checkpoint.js';
 import { lmLoss } from '../../src/eval/perplexity.js';
-import { installNativeKernels, uninstallNativeKernels, nativeKernelsInstalled } from '../../src/backend/native_kernels.js';
-import { loadNativeAddon } from '../../src/backend/native_addon.js';
-import { GEN, TINY_MODELS, maxAbsDiff, reference, setup } from '../helpers.js';
+import { GEN, TINY_MODELS, maxAbsDiff, reference } from '../helpers.js';
+import { describeEachBackend, type BackendCase } from '../backends.js';
 import type { Params } from '../../src/types.js';
 import { toHfTensors } from '../../src/io/hf_names.js';
 import type { HostTensor } from '../../src/io/safetensors.js';
 
-before(setup);
-
-async function check(name: string, kernels: string): Promise<void> {
+async function check(name: string, b: BackendCase): Promise<void> {
+  const kernels = b.name;
   const dir = path.join(GEN, name);
   const model = await loadModel(dir, { requireTokenizer: false });
   const ids = reference(path.join(dir, 'reference.safetensors')).get('ids')!;
@@ -29,7 +26,7 @@ async function check(name: string, kernels: string): Promise<void> {
   const params: Params = Object.fromEntries(names.map((n, i) => [n, vars[i]]));
   const idsT = tf.tensor2d(Int32Array.from(ids.data, Number), ids.shape as [number, number], 'int32');
   const { value, grads } = tf.variableGrads(() => lmLoss(model.spec, params, idsT), vars);
-  assert.ok(Math.abs(value.dataSync()[0] - want.get('loss')!.data[0]) < 1e-5, `loss ${value.dataSync()[0]} vs ${want.get('loss')!.data[0]}`);
+  assert.ok(Math.abs(value.dataSync()[0] - want.get('loss')!.data[0]) < b.tol.loss, `loss ${value.dataSync()[0]} vs ${want.get('loss')!.data[0]}`);
   // Our gradients under transformers' names and layouts (gpt2: fused c_attn, Conv1D transposes), like an export.
   const ours = toHfTensors(model.spec, new Map(names.map((n, i) => [n, { dtype: 'float32', shape: vars[i].shape, data: grads[vars[i].name].dataSync() as Float32Array } as HostTensor])));
   let worst = 0;
@@ -40,7 +37,7 @@ async function check(name: string, kernels: string): Promise<void> {
     const scale = Math.max(...Array.from(ref.data, Math.abs), 1e-6);
     const rel = maxAbsDiff(g.data, ref.data) / scale;
     worst = Math.max(worst, rel);
-    assert.ok(rel <= 1e-4, `${name} ${n}: max |dgrad| / max |grad| = ${rel.toExponential(2)} (${kernels} kernels)`);
+    assert.ok(rel <= b.tol.grad, `${name} ${n}: max |dgrad| / max |grad| = ${rel.toExponential(2)} (${kernels})`);
   }
   console.log(`  ${name} (${kernels}): ${want.size - 1} gradients, worst max|Δ|/max|g| = ${worst.toExponential(2)}`);
   tf.dispose([value, ...Object.values(grads), ...vars, idsT]);
@@ -48,20 +45,6 @@ async function check(name: string, kernels: string): Promise<void> {
   assert.equal(tf.memory().numTensors, before - Object.keys(model.params).length, 'tensor leak');
 }
 
-for (const name of TINY_MODELS) {
-  test(`${name}: parameter gradients equal transformers' (native fused kernels)`, async (t) => {
-    if (!nativeKernelsInstalled()) return t.skip('native kernels not installed');
-    await check(name, 'native');
-  });
-}
-
-test('llama_gqa and mistral_window: gradients equal transformers\' on tfjs reference kernels too', async () => {
-  const addon = loadNativeAddon().addon;
-  uninstallNativeKernels();
-  try {
-    await check('llama_gqa', 'reference');
-    await check('mistral_window', 'reference');
-  } finally {
-    if (addon) installNativeKernels(addon);
-  }
+describeEachBackend('parameter gradients vs transformers', (b) => {
+  for (const name of TINY_MODELS) b.test(`${name}: parameter gradients equal transformers'`, () => check(name, b));
 });

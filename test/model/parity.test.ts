@@ -1,7 +1,8 @@
 /**
- * Logits and perplexity against transformers on tiny random checkpoints of every supported family.
+ * Logits and perplexity against transformers on tiny random checkpoints of every supported family, on every
+ * available backend (test/backends.ts).
  */
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,35 +11,39 @@ import { loadModel } from '../../src/io/checkpoint.js';
 import { forward, type TapName } from '../../src/model/forward.js';
 import { perplexityOfIds } from '../../src/eval/perplexity.js';
 import { GEN, TINY_MODELS, logitDiff, maxAbsDiff, noLeaks, reference, setup } from '../helpers.js';
+import { describeEachBackend } from '../backends.js';
 
-before(setup);
+describeEachBackend('tiny models vs transformers', (b) => {
+  for (const name of [...TINY_MODELS, 'llama_sharded']) {
+    b.test(`${name}: logits equal transformers' within tolerance`, async () => {
+      const dir = path.join(GEN, name);
+      const model = await loadModel(dir, { requireTokenizer: false });
+      const ref = reference(path.join(dir, 'reference.safetensors'));
+      const diff = await logitDiff(model.spec, model.params, ref);
+      console.log(`  ${name} (${model.spec.family}, ${b.name}) max |dlogit| = ${diff.toExponential(2)}`);
+      assert.ok(diff <= b.tol.logits, `max |dlogit| ${diff} > ${b.tol.logits} on ${b.name}`);
+      tf.dispose(model.params);
+    });
+  }
 
-for (const name of [...TINY_MODELS, 'llama_sharded']) {
-  test(`${name}: logits equal transformers' within 1e-4`, async () => {
-    const dir = path.join(GEN, name);
-    const model = await loadModel(dir, { requireTokenizer: false });
-    const ref = reference(path.join(dir, 'reference.safetensors'));
-    const diff = await logitDiff(model.spec, model.params, ref);
-    console.log(`  ${name} (${model.spec.family}) max |dlogit| = ${diff.toExponential(2)}`);
-    assert.ok(diff <= 1e-4, `max |dlogit| ${diff}`);
-    tf.dispose(model.params);
-  });
-}
-
-for (const name of TINY_MODELS) {
-  test(`${name}: sliding-window perplexity equals transformers' within 1e-4 relative`, async () => {
-    const dir = path.join(GEN, name);
-    const model = await loadModel(dir, { requireTokenizer: false });
-    const ref = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')).ppl;
-    const ids = [...reference(path.join(dir, 'reference.safetensors')).get('ppl_ids')!.data];
-    const r = await noLeaks(() => perplexityOfIds(model.spec, model.params, ids, { seqLen: ref.seqLen, stride: ref.stride, batch: 3 }));
-    assert.equal(r.tokens, ref.tokens);
-    assert.ok(Math.abs(r.ppl / ref.ppl - 1) <= 1e-4, `ppl ${r.ppl} vs ${ref.ppl}`);
-    tf.dispose(model.params);
-  });
-}
+  for (const name of TINY_MODELS) {
+    b.test(`${name}: sliding-window perplexity equals transformers' within tolerance (relative)`, async () => {
+      const dir = path.join(GEN, name);
+      const model = await loadModel(dir, { requireTokenizer: false });
+      const ref = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')).ppl;
+      const ids = [...reference(path.join(dir, 'reference.safetensors')).get('ppl_ids')!.data];
+      const r = await noLeaks(() => perplexityOfIds(model.spec, model.params, ids, { seqLen: ref.seqLen, stride: ref.stride, batch: 3 }));
+      assert.equal(r.tokens, ref.tokens);
+      const rel = Math.abs(r.ppl / ref.ppl - 1);
+      console.log(`  ${name} (${b.name}) ppl rel err = ${rel.toExponential(2)}`);
+      assert.ok(rel <= b.tol.ppl, `ppl ${r.ppl} vs ${ref.ppl} on ${b.name}`);
+      tf.dispose(model.params);
+    });
+  }
+});
 
 test('taps expose every named activation with the documented shapes, masks zero units', async () => {
+  await setup();
   const model = await loadModel(path.join(GEN, 'llama_gqa'), { requireTokenizer: false });
   const { spec } = model;
   const seen = new Map<string, number[]>();
