@@ -11,6 +11,8 @@ export * from './io/safetensors.js';
 export * from './io/config.js';
 export * from './io/tokenizer.js';
 export * from './io/checkpoint.js';
+export * from './io/digest.js';
+export * from './io/stamp.js';
 export { expectedShapes } from './io/hf_names.js';
 export * from './model/forward.js';
 export * from './model/generate.js';

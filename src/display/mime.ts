@@ -5,12 +5,19 @@
 import type { ArchPlan, ImportanceReport, ModelSpec, TrainHistory } from '../types.js';
 import { renderArchPlan, renderImportance, renderModelSpec, renderModelSummary, renderTrainHistory } from './renderers.js';
 import type { ModelSummary, Rendered } from './renderers.js';
+import type { Stamp } from '../io/stamp.js';
+import { renderStamp } from './stamp_render.js';
 
 /** A Jupyter MIME bundle. @example const b: MimeBundle = { 'text/plain': 'hi' }; */
 export type MimeBundle = Record<string, unknown>;
 
-/** The kinds of library objects that have a rich display. @example const k: DisplayKind = 'arch-plan'; */
-export type DisplayKind = 'model-spec' | 'model-summary' | 'importance-report' | 'arch-plan' | 'train-history';
+/** The kinds of library objects that have a rich display (the `kind` field of the JSON objects, plus model-spec). */
+export const DISPLAY_KINDS = ['model-spec', 'model-summary', 'importance-report', 'arch-plan', 'train-history', 'stamp'] as const;
+
+/** One of DISPLAY_KINDS. @example const k: DisplayKind = 'arch-plan'; */
+export type DisplayKind = (typeof DISPLAY_KINDS)[number];
+
+const TAGGED_KINDS: ReadonlySet<string> = new Set(DISPLAY_KINDS.filter((k) => k !== 'model-spec'));
 
 /** MIME type of a library object's JSON payload. @example mimeTypeOf('arch-plan') // 'application/vnd.minitron.arch-plan+json' */
 export function mimeTypeOf(kind: DisplayKind): string {
@@ -36,7 +43,7 @@ export function isModelSummaryLike(x: unknown): x is { spec: ModelSpec; params: 
 /** The display kind of a library object, or null. @example displayKindOf({ kind: 'train-history', rows: [] }) // 'train-history' */
 export function displayKindOf(x: unknown): DisplayKind | null {
   if (!isObj(x)) return null;
-  if (x.kind === 'importance-report' || x.kind === 'arch-plan' || x.kind === 'train-history' || x.kind === 'model-summary') return x.kind;
+  if (typeof x.kind === 'string' && TAGGED_KINDS.has(x.kind)) return x.kind as DisplayKind;
   if (isModelSpec(x)) return 'model-spec';
   if (isModelSummaryLike(x)) return 'model-summary';
   return null;
@@ -98,6 +105,7 @@ export function toMimeBundle(x: unknown): MimeBundle {
     case 'importance-report': return rendered(kind, x, renderImportance(x as ImportanceReport));
     case 'arch-plan': return rendered(kind, x, renderArchPlan(x as ArchPlan));
     case 'train-history': return rendered(kind, x, renderTrainHistory(x as TrainHistory));
+    case 'stamp': return rendered(kind, x, renderStamp(x as Stamp));
     default: break;
   }
   if (isMimeBundleLike(x)) return normalizeBundle(x);

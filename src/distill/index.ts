@@ -3,7 +3,7 @@ export * from './losses.js';
 export * from './optim.js';
 export * from './schedule.js';
 export * from './data.js';
-export * from './checkpoint.js';
+export * from './train_state.js';
 export * from './kernels.js';
 export { microStep, type ForwardFn, type ModelLike, type StatePair, type TapPoint, type MicroInputs, type MicroResult } from './step.js';
 export * from './trainer.js';

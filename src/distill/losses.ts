@@ -89,8 +89,8 @@ export function reverseKl(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, op
   });
 }
 
-/** Picks x[n, idx[n, j]] for a [N, V] tensor and [N, K] int32 indices → [N, K] (flat gather; gradient is a scatter-add). */
-function pickRows(x: tf.Tensor2D, idx: tf.Tensor2D): tf.Tensor2D {
+/** Picks x[n, idx[n, j]] for a [N, V] tensor and [N, K] int32 indices → [N, K] (flat gather; gradient is a scatter-add). @example pickRows(logp, topIds) */
+export function pickRows(x: tf.Tensor2D, idx: tf.Tensor2D): tf.Tensor2D {
   const [n, v] = x.shape;
   const k = idx.shape[1];
   const offsets = tf.reshape(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(v, 'int32')), [n, 1]); // [N, 1]

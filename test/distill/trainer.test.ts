@@ -5,9 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { correctTeacher, distill, DistillOptionsError, NonFiniteLossError, type DistillResult } from '../../src/distill/trainer.js';
-import { DistillCheckpointError, loadTrainCheckpoint } from '../../src/distill/checkpoint.js';
+import { DistillCheckpointError, loadTrainCheckpoint } from '../../src/distill/train_state.js';
 import { toyForward, toyModel } from './toy_model.js';
 import { useCpu } from './helpers.js';
+import { noLeaks } from '../helpers.js';
 
 before(useCpu);
 
@@ -151,5 +152,31 @@ describe('SIGINT handling', () => {
     free(r);
     free(r2);
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('no tensor left on an early error', () => {
+  it('data shorter than one window, bad options, a state pair that is never tapped', async () => {
+    await noLeaks(() => assert.rejects(distill({ ...base, steps: 1, data: [1, 2, 3] }), /fewer than one window/));
+    await noLeaks(() => assert.rejects(distill({ ...base, steps: 1, accum: 1.5 }), DistillOptionsError));
+    await noLeaks(() => assert.rejects(distill({ ...base, steps: 1, evalData: [1, 2, 3] }), /shorter than one window/));
+    const states = [{ student: { tap: 'nope', layer: 0 }, teacher: { tap: 'block_out', layer: 0 } }];
+    await noLeaks(() => assert.rejects(distill({ ...base, steps: 1, loss: { weights: { is: 1 } }, states }), /was not tapped/));
+  });
+
+  it('resume from a checkpoint of another run shape or another student shape', async () => {
+    const dir = tmp();
+    free(await distill({ ...base, steps: 2, outDir: dir }));
+    await noLeaks(() => assert.rejects(distill({ ...base, steps: 2, outDir: dir, resume: true, seqLen: 4 }), /seqLen=8, this run has seqLen=4/));
+    const wider = toyModel(V, 6, 1, 2);
+    await noLeaks(() => assert.rejects(distill({ ...base, student: wider, steps: 2, outDir: dir, resume: true }), DistillCheckpointError));
+    tf.dispose(Object.values(wider.params));
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('a NonFiniteLossError in the first step', async () => {
+    const nan = (s: any, p: any, ids: tf.Tensor2D, o: any): tf.Tensor3D => tf.tidy(() => tf.mul(toyForward(s, p, ids, o), NaN) as tf.Tensor3D);
+    await noLeaks(() => assert.rejects(distill({ ...base, steps: 3, forward: nan }), NonFiniteLossError));
+    await noLeaks(() => assert.rejects(distill({ ...base, steps: 3, accum: 2, forward: nan }), /non-finite loss \(NaN\) at step 0/));
   });
 });

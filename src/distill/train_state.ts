@@ -19,7 +19,7 @@ export function writeTensorFile(file: string, tensors: Record<string, tf.Tensor>
   let off = 0;
   for (const name of Object.keys(tensors).sort()) {
     const t = tensors[name] as tf.Tensor;
-    if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new DistillCheckpointError(`checkpoint: tensor '${name}' has dtype ${t.dtype}; only float32 and int32 are saved`);
+    if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new DistillCheckpointError(`distill/train_state.ts: tensor '${name}' has dtype ${t.dtype}; only float32 and int32 are saved`);
     const data = t.dataSync() as Float32Array | Int32Array;
     const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     header[name] = { dtype: t.dtype === 'float32' ? 'F32' : 'I32', shape: t.shape, data_offsets: [off, off + buf.length] };
@@ -44,11 +44,11 @@ export function writeTensorFile(file: string, tensors: Record<string, tf.Tensor>
 /** Reads a safetensors file written by writeTensorFile (F32 / I32); the caller disposes the tensors.
  * @example const t = readTensorFile('/tmp/x.safetensors'); */
 export function readTensorFile(file: string): Record<string, tf.Tensor> {
-  if (!fs.existsSync(file)) throw new DistillCheckpointError(`checkpoint: ${file} does not exist`);
+  if (!fs.existsSync(file)) throw new DistillCheckpointError(`distill/train_state.ts: ${file} does not exist`);
   const buf = fs.readFileSync(file);
-  if (buf.length < 8) throw new DistillCheckpointError(`checkpoint: ${file} is too short for a safetensors header`);
+  if (buf.length < 8) throw new DistillCheckpointError(`distill/train_state.ts: ${file} is too short for a safetensors header`);
   const n = Number(buf.readBigUInt64LE(0));
-  if (8 + n > buf.length) throw new DistillCheckpointError(`checkpoint: ${file} header length ${n} exceeds the file size`);
+  if (8 + n > buf.length) throw new DistillCheckpointError(`distill/train_state.ts: ${file} header length ${n} exceeds the file size`);
   const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
   const base = 8 + n;
   const out: Record<string, tf.Tensor> = {};
@@ -58,7 +58,7 @@ export function readTensorFile(file: string): Record<string, tf.Tensor> {
     const bytes = new Uint8Array(buf.subarray(base + a, base + b)); // aligned copy
     if (h.dtype === 'F32') out[name] = tf.tensor(new Float32Array(bytes.buffer), h.shape, 'float32');
     else if (h.dtype === 'I32') out[name] = tf.tensor(new Int32Array(bytes.buffer), h.shape, 'int32');
-    else throw new DistillCheckpointError(`checkpoint: ${file} tensor '${name}' has dtype ${h.dtype}; expected F32 or I32`);
+    else throw new DistillCheckpointError(`distill/train_state.ts: ${file} tensor '${name}' has dtype ${h.dtype}; expected F32 or I32`);
   }
   return out;
 }
@@ -113,7 +113,7 @@ export function hasTrainCheckpoint(dir: string): boolean {
  * @example const ck = loadTrainCheckpoint<MyState>('out/ckpt');
  */
 export function loadTrainCheckpoint<S>(dir: string): TrainCheckpoint<S> {
-  if (!hasTrainCheckpoint(dir)) throw new DistillCheckpointError(`checkpoint: ${dir} is not a complete checkpoint (needs weights.safetensors, optim.safetensors, state.json)`);
+  if (!hasTrainCheckpoint(dir)) throw new DistillCheckpointError(`distill/train_state.ts: ${dir} is not a complete checkpoint (needs weights.safetensors, optim.safetensors, state.json)`);
   const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as S;
   const weights = readTensorFile(path.join(dir, 'weights.safetensors'));
   const optim = readTensorFile(path.join(dir, 'optim.safetensors'));

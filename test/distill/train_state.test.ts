@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   DistillCheckpointError, hasTrainCheckpoint, loadTrainCheckpoint, readTensorFile, saveTrainCheckpoint, writeTensorFile,
-} from '../../src/distill/checkpoint.js';
+} from '../../src/distill/train_state.js';
 import { WindowSampler, DistillDataError } from '../../src/distill/data.js';
 import { Rng } from '../../src/distill/rng.js';
 import { useCpu } from './helpers.js';
