@@ -89,7 +89,7 @@ export function readJsonObject(file: string, expected: string): Record<string, u
 export function describeError(e: unknown): string {
   if (e instanceof MinitronError) return e.message;
   if (isErrno(e)) {
-    const where = e.path ?? e.dest ?? '';
+    const where = e.path ?? (e as { dest?: string }).dest ?? '';
     return `${where ? `${where}: ` : ''}${FS_ERROR_WORDS[e.code!] ?? e.code} (${e.syscall})`;
   }
   if (e instanceof Error) return `internal error: ${e.name}: ${e.message.split('\n')[0]}`;
