@@ -9,11 +9,22 @@ import { readJsonObject } from './files.js';
 
 /** Text <-> token ids for one checkpoint. @example const tok = loadTokenizer('/m'); tok.encode('Call me Ishmael.') */
 export class Tokenizer {
-  constructor(private readonly inner: HfTokenizer, readonly file: string) {}
+  constructor(private readonly inner: HfTokenizer, readonly file: string, readonly vocabLimit = Infinity) {}
 
   /** Token ids of `text` without special tokens added (as transformers' `add_special_tokens=False`). */
   encode(text: string): number[] {
-    return this.inner.encode(text, { add_special_tokens: false }).ids;
+    const ids = this.inner.encode(text, { add_special_tokens: false }).ids;
+    for (const id of ids) {
+      if (id >= this.vocabLimit) {
+        throw new CheckpointError(this.file, `token id ${id} (for "${this.decode([id])}") is beyond the model's vocab_size ${this.vocabLimit}; expected a tokenizer that matches config.json`);
+      }
+    }
+    return ids;
+  }
+
+  /** The same tokenizer, refusing ids the model's embedding cannot look up. @example tok.withVocabLimit(spec.vocabSize) */
+  withVocabLimit(vocabSize: number): Tokenizer {
+    return new Tokenizer(this.inner, this.file, vocabSize);
   }
 
   /** Text of `ids`. @example tok.decode([1, 2, 3]) */
