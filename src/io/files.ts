@@ -59,6 +59,19 @@ export function readTextFile(file: string, expected: string): string {
 }
 
 /**
+ * Checks that `file` exists, is a regular file and is readable, without reading it (for checks before long work).
+ * @example checkReadableFile('train.txt', 'a training text file');
+ */
+export function checkReadableFile(file: string, expected: string): void {
+  try {
+    if (fs.statSync(file).isDirectory()) throw new FileError(file, `is a folder, not a file (expected ${expected})`);
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (e) {
+    throw fsError(e, file, expected);
+  }
+}
+
+/**
  * Reads and parses a JSON file; a missing file, a folder, or malformed JSON becomes a FileError.
  * @example const index = readJsonFile('model.safetensors.index.json', 'a safetensors shard index');
  */
