@@ -4,6 +4,7 @@
  */
 export * from './types.js';
 export * from './errors.js';
+export * from './plan_core/index.js';
 export { selectBackend, backendInfo, type BackendInfo } from './backend/index.js';
 export { rmsNorm, siluMul, rope, causalAttention, klDivLogits, fusedAdamW, FusedOpError, bufferPool } from './backend/index.js';
 export type { AttentionOptions, KlDivOptions, AdamWHyper, BufferPoolStats } from './backend/index.js';

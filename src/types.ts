@@ -1,59 +1,13 @@
 /**
  * Core types shared by every stage of minitron. Plain JSON except Params.
- * HF config key names never appear here: io/config.ts is the one place that maps them.
+ * HF config key names never appear here: io/config.ts is the one place that maps them. The plan JSON shapes
+ * (ModelSpec, ArchPlan) live in plan_core/ so the lab extension shares them.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { ModelSpec } from './plan_core/types.js';
 
-/** Model families the forward pass implements. */
-export type Family = 'gpt2' | 'llama' | 'mistral' | 'qwen2';
-
-/** Element-wise activation of the MLP. */
-export type Activation = 'gelu_new' | 'gelu' | 'gelu_pytorch_tanh' | 'silu' | 'relu';
-
-/** llama3-style RoPE frequency scaling (rope_scaling.rope_type == "llama3"). */
-export interface RopeScaling {
-  readonly type: 'llama3';
-  readonly factor: number;
-  readonly lowFreqFactor: number;
-  readonly highFreqFactor: number;
-  readonly originalMaxPositions: number;
-}
-
-/**
- * Architecture of a decoder-only causal LM, normalised over families.
- * @example const spec: ModelSpec = specFromConfig(JSON.parse(fs.readFileSync('config.json', 'utf8')));
- */
-export interface ModelSpec {
-  readonly family: Family;
-  readonly vocabSize: number;
-  readonly hiddenSize: number;
-  readonly numLayers: number;
-  readonly numHeads: number;
-  readonly numKvHeads: number;
-  readonly headDim: number;
-  readonly ffnHiddenSize: number;
-  readonly activation: Activation;
-  /** 'gated': down(act(gate(x)) * up(x)) (llama family); 'plain': down(act(up(x))) (gpt2). */
-  readonly mlpType: 'gated' | 'plain';
-  readonly normType: 'layernorm' | 'rmsnorm';
-  readonly normEps: number;
-  /** 'learned': absolute position embeddings (gpt2); 'rope': rotary (llama family). */
-  readonly positional: 'learned' | 'rope';
-  readonly ropeTheta: number;
-  readonly ropeScaling: RopeScaling | null;
-  readonly maxPositions: number;
-  readonly tiedEmbeddings: boolean;
-  /** q/k/v projections carry a bias (gpt2, qwen2, llama attention_bias). */
-  readonly qkvBias: boolean;
-  /** o_proj carries a bias (gpt2, llama attention_bias). */
-  readonly oBias: boolean;
-  /** MLP projections carry a bias (gpt2, llama mlp_bias). */
-  readonly mlpBias: boolean;
-  /** Sliding attention window (mistral), null when attention is full. */
-  readonly slidingWindow: number | null;
-  readonly bosTokenId: number | null;
-  readonly eosTokenId: number | null;
-}
+export type { Family, Activation, RopeScaling, ModelSpec, ArchPlan, PlanTarget, PlanKeep, TargetField } from './plan_core/types.js';
+export { TARGET_FIELDS } from './plan_core/types.js';
 
 /**
  * Weights as a flat map of canonical names to tensors (torch Linear layout [out, in]).
@@ -93,25 +47,6 @@ export interface ImportanceReport {
   readonly layers?: Record<string, number[]>;
   /** Scores for removing each window of k contiguous layers: { k, start[], score[] }. */
   readonly blocks?: { readonly k: number; readonly metric: string; readonly scores: number[] };
-}
-
-/** Architecture plan: the single source of truth for masks, slices, the editor widget and exports. */
-export interface ArchPlan {
-  readonly kind: 'arch-plan';
-  readonly from: ModelSpec;
-  readonly target: {
-    readonly hiddenSize: number;
-    readonly ffnHiddenSize: number;
-    readonly numHeads: number;
-    readonly numLayers: number;
-  };
-  /** Sorted kept indices. heads: per kept-or-not source layer; neurons: per source layer. */
-  readonly keep: {
-    readonly heads: number[][];
-    readonly neurons: number[][];
-    readonly channels: number[];
-    readonly layers: number[];
-  };
 }
 
 /** One row of a training log. */

@@ -7,19 +7,19 @@
 import type { ArchPlan, ImportanceReport } from '../types.js';
 import { getCommProvider, registerCommTarget } from './comm.js';
 import type { CommData } from './comm.js';
-import { mimeTypeOf, toMimeBundle } from './mime.js';
+import { toMimeBundle } from './mime.js';
+import { PLAN_COMM_TARGET, PLAN_MIME, type PlanReply } from '../plan_core/comm.js';
+import { PlanError } from '../plan_core/errors.js';
+import { validatePlan } from '../plan_core/validate.js';
 import type { MimeBundle } from './mime.js';
 import { displayBundle, getDisplaySink, newDisplayId, QUIET } from './sink.js';
 
-/** Comm target name of the plan editor. @example registerCommTarget(PLAN_COMM_TARGET, handler) */
-export const PLAN_COMM_TARGET = 'minitron.plan';
-/** MIME type of an ArchPlan display. @example bundle[PLAN_MIME] = plan */
-export const PLAN_MIME = mimeTypeOf('arch-plan');
+export { PLAN_COMM_TARGET, PLAN_MIME, type PlanReply };
 
 type Json = Record<string, unknown>;
 const EDITORS = Symbol.for('minitron.plan.editors');
 
-/** Thrown for an unusable edited plan or a missing kernel. @example throw new PlanEditorError('keep.layers', 'sorted unique indices in [0, 30)', [3, 1]); */
+/** Thrown when planEditor() runs outside the minitron kernel (a bad plan throws PlanError). @example throw new PlanEditorError('planEditor()', 'the minitron kernel'); */
 export class PlanEditorError extends Error {
   constructor(field: string, expected: string, got?: unknown) {
     super(`display/plan_editor.ts: ${field}: expected ${expected}${got === undefined ? '' : `, got ${JSON.stringify(got)?.slice(0, 120)}`}`);
@@ -55,8 +55,6 @@ export interface PlanEditor {
   close(): void;
 }
 
-/** Reply sent back to the front end. @example const r: PlanReply = { ok: true, plan, editorId: 'pe-1' }; */
-export interface PlanReply { ok: boolean; plan?: ArchPlan; error?: string; editorId?: string; [k: string]: unknown }
 
 interface EditorState { id: string; original: ArchPlan; plan: ArchPlan; edits: number; listeners: ((p: ArchPlan) => void)[] }
 
@@ -66,50 +64,15 @@ function registry(): Map<string, EditorState> {
   return g[EDITORS];
 }
 
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-
-function indices(field: string, v: unknown, size: number): number[] {
-  if (!Array.isArray(v) || !v.every((x, i) => isInt(x) && x >= 0 && x < size && (i === 0 || x > (v[i - 1] as number)))) {
-    throw new PlanEditorError(field, `sorted unique integer indices in [0, ${size})`, v);
-  }
-  return v as number[];
-}
-
 /**
- * Checks an edited plan against the plan the editor showed: same source spec, target sizes in range, kept indices
- * sorted/unique/in range, and counts matching the targets (equal heads per KV group). Returns it typed.
+ * Checks an edited plan against the plan the editor showed with the plan core's validatePlan (same source spec, target
+ * sizes in range, kept indices sorted/unique/in range, counts matching the targets, equal heads per KV group) and
+ * returns a copy that keeps the shown plan's `from`. Throws PlanError (with its code) otherwise.
  * @example const p = checkEditedPlan(shown, JSON.parse(text));
  */
 export function checkEditedPlan(original: ArchPlan, edited: unknown): ArchPlan {
-  const e = edited as Partial<ArchPlan> | null;
-  if (!e || typeof e !== 'object' || e.kind !== 'arch-plan') throw new PlanEditorError('plan.kind', "'arch-plan'", e && (e as Json).kind);
-  if (JSON.stringify(e.from) !== JSON.stringify(original.from)) throw new PlanEditorError('plan.from', 'the source ModelSpec of the edited plan (unchanged)');
-  const f = original.from, t = e.target, k = e.keep;
-  if (!t || !k) throw new PlanEditorError('plan.target / plan.keep', 'objects');
-  const max = { hiddenSize: f.hiddenSize, ffnHiddenSize: f.ffnHiddenSize, numHeads: f.numHeads, numLayers: f.numLayers };
-  for (const [key, m] of Object.entries(max)) {
-    const v = (t as Json)[key];
-    if (!isInt(v) || v < 1 || v > m) throw new PlanEditorError(`plan.target.${key}`, `an integer in [1, ${m}]`, v);
-  }
-  const gs = f.numKvHeads > 0 && f.numHeads % f.numKvHeads === 0 ? f.numHeads / f.numKvHeads : f.numHeads;
-  if (t.numHeads % (f.numHeads / gs) !== 0) throw new PlanEditorError('plan.target.numHeads', `a multiple of numKvHeads ${f.numHeads / gs}`, t.numHeads);
-  const layers = indices('plan.keep.layers', k.layers, f.numLayers);
-  if (layers.length !== t.numLayers) throw new PlanEditorError('plan.keep.layers', `${t.numLayers} kept layers (target.numLayers)`, layers.length);
-  const channels = indices('plan.keep.channels', k.channels, f.hiddenSize);
-  if (channels.length !== t.hiddenSize) throw new PlanEditorError('plan.keep.channels', `${t.hiddenSize} kept channels (target.hiddenSize)`, channels.length);
-  for (const axis of ['heads', 'neurons'] as const) {
-    const rows = k[axis];
-    if (!Array.isArray(rows) || rows.length !== f.numLayers) throw new PlanEditorError(`plan.keep.${axis}`, `one row per source layer (${f.numLayers})`, Array.isArray(rows) ? rows.length : rows);
-    rows.forEach((r, l) => indices(`plan.keep.${axis}[${l}]`, r, axis === 'heads' ? f.numHeads : f.ffnHiddenSize));
-  }
-  for (const l of layers) {
-    const h = k.heads[l], n = k.neurons[l];
-    if (h.length !== t.numHeads) throw new PlanEditorError(`plan.keep.heads[${l}]`, `${t.numHeads} heads (target.numHeads)`, h.length);
-    const per = Array.from({ length: f.numHeads / gs }, (_, g) => h.filter((i) => Math.floor(i / gs) === g).length);
-    if (per.some((c) => c !== per[0])) throw new PlanEditorError(`plan.keep.heads[${l}]`, 'the same count per KV group (GQA)', per);
-    if (n.length !== t.ffnHiddenSize) throw new PlanEditorError(`plan.keep.neurons[${l}]`, `${t.ffnHiddenSize} neurons (target.ffnHiddenSize)`, n.length);
-  }
-  return JSON.parse(JSON.stringify(e)) as ArchPlan;
+  const plan = validatePlan(edited as ArchPlan, original.from);
+  return { ...(JSON.parse(JSON.stringify(plan)) as ArchPlan), from: original.from };
 }
 
 /**
@@ -124,7 +87,9 @@ export function handlePlanMessage(data: Json): PlanReply {
   const st = (id !== null ? reg.get(id) : undefined) ?? (id === null ? [...reg.values()].pop() : undefined);
   if (!st) return { ok: false, error: `display/plan_editor.ts: no plan editor ${id ?? ''} in this kernel (restarted?): run mt.planEditor(plan) again` };
   let plan: ArchPlan;
-  try { plan = checkEditedPlan(st.original, data.plan); } catch (e) { return { ok: false, error: e instanceof Error ? e.message : String(e), editorId: st.id }; }
+  try { plan = checkEditedPlan(st.original, data.plan); } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e), ...(e instanceof PlanError ? { code: e.code } : {}), editorId: st.id };
+  }
   st.plan = plan;
   st.edits += 1;
   for (const cb of st.listeners) { try { cb(plan); } catch (e) { process.stderr.write(`plan editor onChange callback failed: ${String(e)}\n`); } }

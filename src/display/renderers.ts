@@ -1,5 +1,6 @@
 /** text/plain and text/html fallbacks for each library object kind. */
 import type { ArchPlan, ImportanceReport, ModelSpec, TrainHistory } from '../types.js';
+import { paramCount } from '../plan_core/shapes.js';
 import { escapeHtml, fmtCount, fmtNum, htmlTable, svgLines, textTable } from './html.js';
 
 /** Fallback renderings of one object. @example const r: Rendered = { text: 'x', html: '<b>x</b>' }; */
@@ -14,16 +15,8 @@ export interface ModelSummary {
   tensors: { name: string; shape: number[]; dtype: string }[];
 }
 
-/** Number of parameters implied by a spec (weights + biases). @example specParamCount(spec) // 134515008 */
-export function specParamCount(s: ModelSpec): number {
-  const D = s.hiddenSize, F = s.ffnHiddenSize, hd = s.headDim;
-  const norm = s.normType === 'layernorm' ? 2 * D : D;
-  const attn = D * s.numHeads * hd * 2 + D * s.numKvHeads * hd * 2 +
-    (s.qkvBias ? (s.numHeads + 2 * s.numKvHeads) * hd : 0) + (s.oBias ? D : 0);
-  const mlp = (s.mlpType === 'gated' ? 3 : 2) * D * F + (s.mlpBias ? (s.mlpType === 'gated' ? 2 : 1) * F + D : 0);
-  const emb = s.vocabSize * D + (s.positional === 'learned' ? s.maxPositions * D : 0);
-  return emb + s.numLayers * (attn + mlp + 2 * norm) + norm + (s.tiedEmbeddings ? 0 : s.vocabSize * D);
-}
+/** Number of parameters implied by a spec (the plan core's shape-derived count). @example specParamCount(spec) // 134515008 */
+export const specParamCount: (s: ModelSpec) => number = paramCount;
 
 const specRows = (s: ModelSpec): string[][] => [
   ['family', s.family], ['layers', String(s.numLayers)], ['hidden', String(s.hiddenSize)],

@@ -159,16 +159,4 @@ export async function saveCheckpoint(outDir: string, spec: ModelSpec, params: Pa
   }
 }
 
-/** Number of parameters of `spec`, per component and in total (tied embeddings counted once). @example paramCounts(spec).total */
-export function paramCounts(spec: ModelSpec): { embeddings: number; attention: number; mlp: number; norms: number; lmHead: number; total: number } {
-  let embeddings = 0, attention = 0, mlp = 0, norms = 0, lmHead = 0;
-  for (const [name, shape] of expectedShapes(spec)) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    if (name.startsWith('model.embed')) embeddings += n;
-    else if (name.includes('self_attn')) attention += n;
-    else if (name.includes('.mlp.')) mlp += n;
-    else if (name === 'lm_head.weight') lmHead += n;
-    else norms += n;
-  }
-  return { embeddings, attention, mlp, norms, lmHead, total: embeddings + attention + mlp + norms + lmHead };
-}
+export { paramCounts, type ParamCounts } from '../plan_core/shapes.js';

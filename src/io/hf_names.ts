@@ -1,47 +1,12 @@
 /**
- * Canonical parameter names/shapes for a ModelSpec and their mapping to and from Hugging Face checkpoint names.
+ * Mapping of canonical parameter names to and from Hugging Face checkpoint names (the names and shapes themselves:
+ * plan_core/shapes.ts expectedShapes, re-exported here).
  * Llama-family checkpoints already use the canonical names; GPT-2 fuses q/k/v (c_attn) and stores Conv1D weights [in, out].
  */
 import type { ModelSpec } from '../types.js';
 import type { HostTensor } from './safetensors.js';
 
-/** Canonical name -> expected shape for `spec`. @example expectedShapes(spec).get('model.norm.weight') // [D] */
-export function expectedShapes(spec: ModelSpec): Map<string, number[]> {
-  const D = spec.hiddenSize, F = spec.ffnHiddenSize, Q = spec.numHeads * spec.headDim, KV = spec.numKvHeads * spec.headDim;
-  const m = new Map<string, number[]>();
-  const norm = (p: string): void => {
-    m.set(`${p}.weight`, [D]);
-    if (spec.normType === 'layernorm') m.set(`${p}.bias`, [D]);
-  };
-  m.set('model.embed_tokens.weight', [spec.vocabSize, D]);
-  if (spec.positional === 'learned') m.set('model.embed_positions.weight', [spec.maxPositions, D]);
-  for (let i = 0; i < spec.numLayers; i++) {
-    const l = `model.layers.${i}`;
-    norm(`${l}.input_layernorm`);
-    m.set(`${l}.self_attn.q_proj.weight`, [Q, D]);
-    m.set(`${l}.self_attn.k_proj.weight`, [KV, D]);
-    m.set(`${l}.self_attn.v_proj.weight`, [KV, D]);
-    m.set(`${l}.self_attn.o_proj.weight`, [D, Q]);
-    if (spec.qkvBias) {
-      m.set(`${l}.self_attn.q_proj.bias`, [Q]);
-      m.set(`${l}.self_attn.k_proj.bias`, [KV]);
-      m.set(`${l}.self_attn.v_proj.bias`, [KV]);
-    }
-    if (spec.oBias) m.set(`${l}.self_attn.o_proj.bias`, [D]);
-    norm(`${l}.post_attention_layernorm`);
-    if (spec.mlpType === 'gated') m.set(`${l}.mlp.gate_proj.weight`, [F, D]);
-    m.set(`${l}.mlp.up_proj.weight`, [F, D]);
-    m.set(`${l}.mlp.down_proj.weight`, [D, F]);
-    if (spec.mlpBias) {
-      if (spec.mlpType === 'gated') m.set(`${l}.mlp.gate_proj.bias`, [F]);
-      m.set(`${l}.mlp.up_proj.bias`, [F]);
-      m.set(`${l}.mlp.down_proj.bias`, [D]);
-    }
-  }
-  norm('model.norm');
-  if (!spec.tiedEmbeddings) m.set('lm_head.weight', [spec.vocabSize, D]);
-  return m;
-}
+export { expectedShapes } from '../plan_core/shapes.js';
 
 /** Source of one canonical tensor: the HF tensor names it is read from. */
 export interface HfSource {

@@ -1,31 +1,7 @@
 /** Typed errors of the prune stage: every message names the plan field or tensor and what was expected. */
 import { MinitronError } from '../errors.js';
 
-/** Codes of plan / target problems. */
-export type PlanErrorCode =
-  | 'not-a-plan'
-  | 'spec-mismatch'
-  | 'zero-heads'
-  | 'heads-not-divisible'
-  | 'unequal-groups'
-  | 'bad-index'
-  | 'duplicate-index'
-  | 'unsorted-index'
-  | 'target-too-large'
-  | 'target-too-small'
-  | 'size-mismatch'
-  | 'missing-scores'
-  | 'not-exportable';
-
-/**
- * A plan or pruning target that cannot be applied to a model.
- * @example try { validatePlan(plan, spec); } catch (e) { if (e instanceof PlanError) console.log(e.code); }
- */
-export class PlanError extends MinitronError {
-  constructor(readonly code: PlanErrorCode, message: string) {
-    super(`[arch-plan ${code}] ${message}`);
-  }
-}
+export { PLAN_ERROR_CODES, PlanError, type PlanErrorCode } from '../plan_core/errors.js';
 
 /**
  * A parameter tensor missing or shaped unlike the spec when slicing or exporting.

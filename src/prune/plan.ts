@@ -1,7 +1,12 @@
 /** Architecture plans from importance scores and target sizes (GQA-aware head trimming). */
 import type { ArchPlan, ImportanceReport, ModelSpec } from '../types.js';
-import { specDiff } from '../importance/spec_match.js';
+import { specDiff } from '../plan_core/spec.js';
 import { PlanError } from './errors.js';
+import { isMha } from '../plan_core/spec.js';
+import { targetProblem } from '../plan_core/validate.js';
+import type { TargetField } from '../plan_core/types.js';
+
+export { isMha };
 
 /** Target sizes; omitted fields keep the source size. dropLayers overrides numLayers. */
 export interface PlanTargets {
@@ -26,19 +31,9 @@ export function topK(scores: readonly number[], k: number): number[] {
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-/**
- * Multi-head attention (one K/V head per query head, e.g. gpt2): heads are pruned together with their K/V heads.
- * @example isMha(gpt2Spec) // true
- */
-export function isMha(spec: ModelSpec): boolean {
-  return spec.numKvHeads === spec.numHeads;
-}
-
-function checkTarget(field: string, target: number, source: number): void {
-  if (!Number.isInteger(target) || target < 1) {
-    throw new PlanError(field === 'numHeads' ? 'zero-heads' : 'target-too-small', `target.${field} must be a positive integer, got ${target}`);
-  }
-  if (target > source) throw new PlanError('target-too-large', `target.${field} ${target} is larger than the source ${source}`);
+function checkTarget(field: TargetField, target: number, source: number): void {
+  const bad = targetProblem(field, target, source);
+  if (bad) throw new PlanError(bad.code, bad.message, bad.field);
 }
 
 function needScores<T>(scores: T | undefined, axis: string): T {

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { ArchPlan, ImportanceReport } from '../../src/types.js';
-import { checkEditedPlan, handlePlanMessage, PLAN_COMM_TARGET, PLAN_MIME, planEditor, PlanEditorError } from '../../src/display/plan_editor.js';
+import { checkEditedPlan, handlePlanMessage, PLAN_COMM_TARGET, PLAN_MIME, planEditor } from '../../src/display/plan_editor.js';
+import { PlanError } from '../../src/plan_core/index.js';
 import { toggleHead, toggleLayer } from '../../labextension/src/plan_model.js';
 import type { PlanJson } from '../../labextension/src/mime.js';
 import { samplePlan, sampleReport } from '../labextension/fixtures.js';
@@ -62,11 +63,14 @@ test('inconsistent edits are rejected with a message naming the field; the plan 
   const bad = toggleHead(plan as unknown as PlanJson, plan.keep.layers[0], plan.keep.heads[plan.keep.layers[0]][0]);
   const r = k.open({ action: 'apply', editorId: ed.editorId, plan: bad });
   assert.equal(r.replies[0].ok, false);
-  assert.match(String(r.replies[0].error), /plan\.keep\.heads\[\d+\]: expected 6 heads \(target\.numHeads\), got 5/);
+  assert.match(String(r.replies[0].error), /keep\.heads\[\d+\] keeps 5 entries, the plan's target says 6/);
+  assert.equal(r.replies[0].code, 'size-mismatch');
   assert.equal(ed.edits, 0);
   assert.deepEqual(ed.plan, JSON.parse(JSON.stringify(plan)));
   const otherModel = { ...plan, from: { ...plan.from, hiddenSize: 999 } };
-  assert.match(String(k.open({ action: 'apply', editorId: ed.editorId, plan: otherModel }).replies[0].error), /plan\.from/);
+  const foreign = k.open({ action: 'apply', editorId: ed.editorId, plan: otherModel }).replies[0];
+  assert.equal(foreign.code, 'spec-mismatch');
+  assert.match(String(foreign.error), /hiddenSize: 999 vs 576/);
   assert.match(String(handlePlanMessage({ action: 'delete' }).error), /unknown action/);
   assert.match(String(handlePlanMessage({ action: 'apply', editorId: 'nope', plan }).error), /no plan editor nope/);
   // A null editorId goes to the most recent editor.
@@ -74,15 +78,16 @@ test('inconsistent edits are rejected with a message naming the field; the plan 
   ed.close();
 });
 
-test('checkEditedPlan: ranges, sorting, GQA groups; planEditor outside a kernel throws', () => {
+test('checkEditedPlan: PlanError codes for kind, sorting, divisibility, GQA groups; planEditor outside a kernel throws', () => {
   const p = JSON.parse(JSON.stringify(plan)) as ArchPlan & { keep: { layers: number[] }; target: { numHeads: number } };
   assert.deepEqual(checkEditedPlan(plan, p), p);
-  assert.throws(() => checkEditedPlan(plan, { ...p, kind: 'x' }), PlanEditorError);
-  assert.throws(() => checkEditedPlan(plan, { ...p, keep: { ...p.keep, layers: [...p.keep.layers].reverse() } }), /plan\.keep\.layers: expected sorted unique/);
-  assert.throws(() => checkEditedPlan(plan, { ...p, target: { ...p.target, numHeads: 4 } }), /multiple of numKvHeads 3/);
+  const code = (c: string) => (e: unknown) => e instanceof PlanError && e.code === c;
+  assert.throws(() => checkEditedPlan(plan, { ...p, kind: 'x' }), code('not-a-plan'));
+  assert.throws(() => checkEditedPlan(plan, { ...p, keep: { ...p.keep, layers: [...p.keep.layers].reverse() } }), code('unsorted-index'));
+  assert.throws(() => checkEditedPlan(plan, { ...p, target: { ...p.target, numHeads: 4 } }), code('heads-not-divisible'));
   const l0 = p.keep.layers[0];
   const heads = p.keep.heads.map((h, l) => (l === l0 ? [0, 1, 2, 3, 4, 5] : h));
-  assert.throws(() => checkEditedPlan(plan, { ...p, keep: { ...p.keep, heads } }), /same count per KV group/);
+  assert.throws(() => checkEditedPlan(plan, { ...p, keep: { ...p.keep, heads } }), (e: unknown) => code('unequal-groups')(e) && /keep\.heads\[\d+\] keeps \[3, 3, 0\]/.test(String(e)));
   delete g[Symbol.for('minitron.comm.provider')];
   assert.throws(() => planEditor(plan), /minitron Jupyter kernel/);
   delete g[Symbol.for('minitron.display.sink')];
