@@ -3,7 +3,6 @@
  * Trains the student from the teacher (or with --mode ce, fine-tunes it), writes an HF checkpoint to --out and prints
  * `eval_ppl <value>` as its last line. The resumable training state lives in --state (default <out>.state).
  */
-import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/index.js';
 import { UsageError } from '../errors.js';
@@ -14,6 +13,8 @@ import type { LogitLossKind, StateLossKind } from '../distill/losses.js';
 import type { ScheduleKind } from '../distill/schedule.js';
 import { parseArgs } from 'node:util';
 import { intFlag, numFlag, oneOf, withUsage } from './flags.js';
+import { checkOutput, folderBytes } from '../io/paths.js';
+import { checkReadableFile, readTextFile } from '../io/files.js';
 
 const USAGE = `usage: minitron distill --teacher <dir> --student <dir> --data <text-file> --steps N --out <dir>
   [--eval <text-file>] [--resume] [--state <dir>] [--mode kd|ce] [--batch N] [--seq-len N] [--accum N]
@@ -25,10 +26,16 @@ const STRING_FLAGS = ['teacher', 'student', 'data', 'out', 'eval', 'state', 'mod
   'warmup', 'schedule', 'weight-decay', 'clip', 'logit-loss', 'state-loss', 'temperature', 'top-k', 'ce-weight', 'kl-weight',
   'seed', 'checkpoint-every', 'eval-every', 'max-data-tokens', 'eval-tokens', 'steps'] as const;
 
+/** --out and --state: clear of every input and of each other, writable, with room for the weights, before any work. */
+function checkDistillOutputs(out: string, stateDir: string, inputs: Array<string | null | undefined>, checkpoints: boolean): void {
+  const weights = 2 * folderBytes(inputs[1]!, /\.safetensors$/); // float32 copy of possibly 16-bit weights
+  checkOutput(out, { what: '--out', kind: 'dir', mustNotExist: true, inputs: [...inputs, stateDir], minFreeBytes: weights });
+  checkOutput(stateDir, { what: '--state', kind: 'dir', inputs: [...inputs, out], minFreeBytes: checkpoints ? 3 * weights : 0 });
+}
+
 function encodeFile(model: LoadedModel, file: string, maxTokens: number): number[] {
-  if (!fs.existsSync(file)) throw new UsageError(`text file ${file} not found`);
   if (!model.tokenizer) throw new UsageError(`model ${model.dir} has no tokenizer.json to encode ${file}`);
-  let text = fs.readFileSync(file, 'utf8');
+  let text = readTextFile(file, 'a text file');
   if (maxTokens > 0 && text.length > maxTokens * 16) text = text.slice(0, maxTokens * 16); // ample: tokens average ~4 chars
   const ids = model.tokenizer.encode(text);
   return maxTokens > 0 ? ids.slice(0, maxTokens) : ids;
@@ -48,8 +55,9 @@ export async function distillCmd(argv: string[]): Promise<void> {
   const steps = intFlag('--steps', v.steps, 0, 0);
   const mode = oneOf('--mode', v.mode, ['kd', 'ce'] as const, 'kd');
   if (!studentDir || !dataFile || !out || steps < 1 || (mode === 'kd' && !teacherDir)) throw new UsageError(USAGE);
-  if (fs.existsSync(out)) throw new UsageError(`output folder ${out} already exists; choose a new path`);
   const stateDir = v.state ?? `${out}.state`;
+  for (const f of [dataFile, v.eval]) if (f) checkReadableFile(f, 'a text file');
+  checkDistillOutputs(out, stateDir, [teacherDir, studentDir, dataFile, v.eval], intFlag('--checkpoint-every', v['checkpoint-every'], 50, 0) > 0);
   const seqLen = intFlag('--seq-len', v['seq-len'], 256);
   const batch = intFlag('--batch', v.batch, 8);
   const evalFile = v.eval ?? dataFile;

@@ -7,6 +7,8 @@ import { estimateImportance, type DepthMetric } from '../importance/estimate.js'
 import { loadMcTask } from '../importance/mc_task.js';
 import { calibrationBatches } from './prune_common.js';
 import { CliError, intFlag, withUsage } from './flags.js';
+import { checkOutput } from '../io/paths.js';
+import { readTextFile } from '../io/files.js';
 import { parseArgs } from 'node:util';
 
 const USAGE = `usage: minitron importance <model-dir> <text-file> --out report.json [--samples N] [--seq-len N] [--batch N]
@@ -36,7 +38,11 @@ export async function importanceCmd(argv: string[]): Promise<void> {
   if (v.help) { console.log(USAGE); return; }
   if (pos.length !== 2 || !v.out) throw new CliError(USAGE);
   const [modelDir, textFile] = pos;
-  if (!fs.existsSync(textFile)) throw new CliError(`${textFile}: no such text file`);
+  const inputs = [modelDir, textFile, v['mc-task']];
+  checkOutput(v.out, { what: '--out', kind: 'file', inputs: [...inputs, v.state] });
+  if (v.state) checkOutput(v.state, { what: '--state', kind: 'file', inputs: [...inputs, v.out] });
+  const text = readTextFile(textFile, 'a calibration text file');
+  const seed = v.seed === undefined ? undefined : intFlag('--seed', v.seed, 0, 0);
   const depth = (v.depth ?? 'ppl,bi').split(',').filter((s) => s !== '') as DepthMetric[];
   for (const d of depth) if (!DEPTHS.includes(d)) throw new CliError(`--depth: unknown metric "${d}", expected some of ${DEPTHS.join(',')}`);
   const neuronTap = v['neuron-tap'] ?? 'mlp_act';
@@ -46,9 +52,9 @@ export async function importanceCmd(argv: string[]): Promise<void> {
   const tok = model.tokenizer;
   if (!tok) throw new CliError(`${modelDir}: no tokenizer.json, cannot tokenise ${textFile}`);
   if (depth.includes('mc') && !v['mc-task']) throw new CliError('--depth mc needs --mc-task task.jsonl');
-  const batches = calibrationBatches(fs.readFileSync(textFile, 'utf8'), (s) => tok.encode(s), {
+  const batches = calibrationBatches(text, (s) => tok.encode(s), {
     samples: intFlag('--samples', v.samples, 32), seqLen: intFlag('--seq-len', v['seq-len'], 256),
-    batchSize: intFlag('--batch', v.batch, 4), seed: v.seed === undefined ? undefined : Number(v.seed),
+    batchSize: intFlag('--batch', v.batch, 4), seed,
   });
   const t0 = Date.now();
   const report = await estimateImportance(model, batches, {

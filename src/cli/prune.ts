@@ -1,6 +1,6 @@
 /** `minitron prune <model-dir> --report r.json (--hidden N --ffn N --heads N --layers N | --plan plan.json) --out <dir>`. */
 import type { ArchPlan, ImportanceReport } from '../types.js';
-import { loadModel } from '../io/checkpoint.js';
+import { loadModel, readConfig } from '../io/checkpoint.js';
 import { selectBackend } from '../backend/index.js';
 import { planFromTargets, type PlanTargets } from '../prune/plan.js';
 import { validatePlan } from '../prune/validate.js';
@@ -8,6 +8,8 @@ import { exportPruned } from '../prune/export.js';
 import { formatCount, paramCount } from '../prune/count.js';
 import { readJson } from './prune_common.js';
 import { CliError, intFlag, withUsage } from './flags.js';
+import { checkOutput } from '../io/paths.js';
+import { checkReport } from '../importance/report_check.js';
 import { parseArgs } from 'node:util';
 
 const USAGE = `usage: minitron prune <model-dir> --report report.json (--hidden N --ffn N --heads N --layers N [--drop-layers i,j]
@@ -27,7 +29,8 @@ export async function pruneCmd(argv: string[]): Promise<void> {
   if (pos.length !== 1 || !v.out) throw new CliError(USAGE);
   const hasTargets = [v.hidden, v.ffn, v.heads, v.layers, v['drop-layers']].some((x) => x !== undefined);
   if (hasTargets === (v.plan !== undefined)) throw new CliError(`give either target sizes or --plan, not both or neither\n${USAGE}`);
-  const report = v.report ? readJson<ImportanceReport>(v.report, 'importance-report') : null;
+  checkOutput(v.out, { what: '--out', kind: 'dir', mustNotExist: true, inputs: [pos[0], v.report, v.plan] });
+  const report = v.report ? checkReport(readJson<ImportanceReport>(v.report, 'importance-report'), v.report, readConfig(pos[0]).spec) : null;
   await selectBackend();
   const model = await loadModel(pos[0], { requireTokenizer: false });
   let plan: ArchPlan;
