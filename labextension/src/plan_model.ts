@@ -3,7 +3,7 @@
  * counts and the planned spec are the library's plan core (src/plan_core), so the editor and the library agree.
  * Pure: no DOM, no JupyterLab imports (unit-tested under Node).
  */
-import { headGroups, PlanError, targetProblems } from '../../src/plan_core/index.js';
+import { headGroups, PlanError, targetProblems, topKPerGroup } from '../../src/plan_core/index.js';
 import type { ArchPlan, ModelSpec, PlanTarget, TargetField } from '../../src/plan_core/index.js';
 
 /** Importance scores the editor may use to choose units when a target size changes (higher = keep first). @example const s: PlanScores = { heads: report.heads }; */
@@ -30,16 +30,9 @@ export function groupSize(s: Pick<ModelSpec, 'numHeads' | 'numKvHeads'>): number
 export function resizeKept(current: readonly number[], total: number, n: number, scores?: readonly number[], groups = 1): number[] {
   if (!Number.isInteger(n) || n < 0 || n > total) throw new PlanError(n > total ? 'target-too-large' : 'target-too-small', `size ${n}: expected an integer in [0, ${total}]`, 'size');
   if (groups < 1 || total % groups !== 0 || n % groups !== 0) throw new PlanError('heads-not-divisible', `size ${n}: expected a multiple of ${groups} groups`, 'size');
-  const gs = total / groups, per = n / groups;
   const kept = new Set(current);
-  const rank = (i: number): number => (scores && Number.isFinite(scores[i]) ? -scores[i] : (kept.has(i) ? 0 : 1) * total + i);
-  const out: number[] = [];
-  for (let g = 0; g < groups; g++) {
-    const ids = range(gs).map((i) => g * gs + i);
-    ids.sort((a, b) => rank(a) - rank(b) || a - b);
-    out.push(...ids.slice(0, per));
-  }
-  return sorted(out);
+  const s = scores?.length === total ? scores : range(total).map((i) => (kept.has(i) ? 1 : 0));
+  return topKPerGroup(s, n, groups);
 }
 
 function checkIndex(field: string, v: number, size: number): void {
