@@ -18,6 +18,7 @@ export { expectedShapes } from './io/hf_names.js';
 export * from './model/forward.js';
 export * from './model/generate.js';
 export { ropeInvFreq } from './model/rope.js';
+export * from './eval/nll.js';
 export * from './eval/perplexity.js';
 export * from './data/corpus.js';
 export * from './display/index.js';
