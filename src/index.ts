@@ -21,6 +21,8 @@ export { ropeInvFreq } from './model/rope.js';
 export * from './eval/nll.js';
 export * from './eval/perplexity.js';
 export * from './data/corpus.js';
+export * from './data/rng.js';
+export * from './data/calibration.js';
 export * from './display/index.js';
 export * from './importance/index.js';
 export * from './prune/index.js';

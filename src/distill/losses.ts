@@ -202,6 +202,18 @@ export type LossWeights = Record<LossTerm, number>;
 /** Default weights, from LOSS_TERMS: logit KL only (as in 2408.11796). */
 export const DEFAULT_LOSS_WEIGHTS: LossWeights = Object.fromEntries(LOSS_TERM_NAMES.map((t) => [t, LOSS_TERMS[t].defaultWeight])) as LossWeights;
 
+/**
+ * Training modes and the loss weights each starts from (options merge over them).
+ * @example DISTILL_MODES.ce.weights // { kl: 0, ce: 1, is: 0 }
+ */
+export const DISTILL_MODES = {
+  kd: { help: 'distil the student from the teacher', weights: DEFAULT_LOSS_WEIGHTS },
+  ce: { help: 'fine-tune on the data with cross-entropy only (no teacher)', weights: Object.fromEntries(LOSS_TERM_NAMES.map((t) => [t, t === 'ce' ? 1 : 0])) as LossWeights },
+} as const satisfies Record<string, { help: string; weights: LossWeights }>;
+
+/** A training mode. */
+export type DistillMode = keyof typeof DISTILL_MODES;
+
 /** Options of the combined distillation loss. */
 export interface CombinedLossOptions extends LogitLossOptions {
   weights: LossWeights;
