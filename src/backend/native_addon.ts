@@ -53,6 +53,14 @@ export interface NativeAddon {
   seqAggregate(x: Float32Array, out: Float32Array, B: number, T: number, U: number, G: number, mode: number): void;
   /** Sum over rows of cos(a_row, b_row) for a, b [rows, D]. */
   cosineSum(a: Float32Array, b: Float32Array, D: number): number;
+  /**
+   * Fused lm_head + loss over row blocks × vocabulary chunks (student logits h·wᵀ never held in full): h [N, D],
+   * w [V, D], teacher logits [N, V] or null, targets [N] (< 0: no CE term) or null. parts[0] = τ²·mean KL(teacher ‖
+   * student at τ), parts[1] = mean CE over rows with a target; dh, dw (both or neither) = gradients of
+   * klW·parts[0] + ceW·parts[1].
+   */
+  linearLoss(h: Float32Array, w: Float32Array, teacher: Float32Array | null, targets: Int32Array | null, D: number, invTau: number,
+    klW: number, ceW: number, rowBlock: number, vocabChunk: number, parts: Float32Array, dh: Float32Array | null, dw: Float32Array | null): void;
   /** Threads and build configuration of the linked OpenBLAS. */
   info(): { threads: number; config: string };
 }

@@ -3,7 +3,6 @@
  * Trains the student from the teacher (or with --mode ce, fine-tunes it), writes an HF checkpoint to --out and prints
  * `eval_ppl <value>` as its last line. The resumable training state lives in --state (default <out>.state).
  */
-import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/index.js';
 import { UsageError } from '../errors.js';
@@ -13,6 +12,8 @@ import { perplexityOfIds } from '../eval/perplexity.js';
 import { distill, type DistillOptions, type DistillResult } from '../distill/trainer.js';
 import { DISTILL_MODES, LOGIT_LOSSES, STATE_LOSSES, type DistillMode, type LossWeights } from '../distill/losses.js';
 import { SCHEDULES } from '../distill/schedule.js';
+import { checkOutput, folderBytes } from '../io/paths.js';
+import { checkReadableFile, readTextFile } from '../io/files.js';
 import { choiceHelp, intFlag, numFlag, oneOf, parseCommand, stringFlags, words } from './flags.js';
 
 /** Loss terms with a `--<term>-weight` flag. */
@@ -53,14 +54,22 @@ function parseDistillArgs(argv: string[]): DistillArgs | null {
   const mode = oneOf('--mode', v.mode, DISTILL_MODES, 'kd');
   const steps = intFlag('--steps', v.steps, 0, 0);
   if (!v.student || !v.data || !v.out || steps < 1 || (mode === 'kd' && !v.teacher)) throw new UsageError(DISTILL_USAGE);
-  if (fs.existsSync(v.out)) throw new UsageError(`output folder ${v.out} already exists; choose a new path`);
+  const stateDir = v.state ?? `${v.out}.state`;
+  for (const f of [v.data, v.eval]) if (f) checkReadableFile(f, 'a text file');
+  checkDistillOutputs(v.out, stateDir, [v.teacher, v.student, v.data, v.eval], intFlag('--checkpoint-every', v['checkpoint-every'], 50, 0) > 0);
   return { teacherDir: v.teacher ?? null, studentDir: v.student, dataFile: v.data, evalFile: v.eval ?? v.data, out: v.out, mode, v, resume: parsed.switches.resume ?? false };
 }
 
+/** --out and --state: clear of every input and of each other, writable, with room for the weights, before any work. */
+function checkDistillOutputs(out: string, stateDir: string, inputs: Array<string | null | undefined>, checkpoints: boolean): void {
+  const weights = 2 * folderBytes(inputs[1]!, /\.safetensors$/); // float32 copy of possibly 16-bit weights
+  checkOutput(out, { what: '--out', kind: 'dir', mustNotExist: true, inputs: [...inputs, stateDir], minFreeBytes: weights });
+  checkOutput(stateDir, { what: '--state', kind: 'dir', inputs: [...inputs, out], minFreeBytes: checkpoints ? 3 * weights : 0 });
+}
+
 function encodeFile(model: LoadedModel, file: string, maxTokens: number): number[] {
-  if (!fs.existsSync(file)) throw new UsageError(`text file ${file} not found`);
   if (!model.tokenizer) throw new UsageError(`model ${model.dir} has no tokenizer.json to encode ${file}`);
-  let text = fs.readFileSync(file, 'utf8');
+  let text = readTextFile(file, 'a text file');
   if (maxTokens > 0 && text.length > maxTokens * 16) text = text.slice(0, maxTokens * 16); // ample: tokens average ~4 chars
   const ids = model.tokenizer.encode(text);
   return maxTokens > 0 ? ids.slice(0, maxTokens) : ids;

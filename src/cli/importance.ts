@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import { AGGREGATIONS } from '../types.js';
 import { loadModel } from '../io/checkpoint.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { checkOutput } from '../io/paths.js';
+import { readTextFile } from '../io/files.js';
 import { selectBackend } from '../backend/index.js';
 import { calibrationBatches, DEFAULT_CALIBRATION_OPTIONS } from '../data/calibration.js';
 import { estimateImportance } from '../importance/estimate.js';
@@ -34,7 +36,11 @@ export async function importanceCmd(argv: string[]): Promise<void> {
   const { values: v, positionals: pos } = args;
   if (pos.length !== 2 || !v.out) throw new CliError(IMPORTANCE_USAGE);
   const [modelDir, textFile] = pos;
-  if (!fs.existsSync(textFile)) throw new CliError(`${textFile}: no such text file`);
+  const inputs = [modelDir, textFile, v['mc-task']];
+  checkOutput(v.out, { what: '--out', kind: 'file', inputs: [...inputs, v.state] });
+  if (v.state) checkOutput(v.state, { what: '--state', kind: 'file', inputs: [...inputs, v.out] });
+  const text = readTextFile(textFile, 'a calibration text file');
+  const seed = intFlag('--seed', v.seed, DEFAULT_CALIBRATION_OPTIONS.seed, 0);
   const depth = someOf('--depth', v.depth, DEPTH_METRICS, ['ppl', 'bi'], 'metric');
   const mcTask = v['mc-task'];
   for (const d of depth) if (DEPTH_METRICS[d].needs === 'mcItems' && !mcTask) throw new CliError(`--depth ${d} needs --mc-task task.jsonl`);
@@ -44,9 +50,9 @@ export async function importanceCmd(argv: string[]): Promise<void> {
   const model = await loadModel(modelDir);
   const tok = model.tokenizer;
   if (!tok) throw new CliError(`${modelDir}: no tokenizer.json, cannot tokenise ${textFile}`);
-  const batches = calibrationBatches(fs.readFileSync(textFile, 'utf8'), (s) => tok.encode(s), {
+  const batches = calibrationBatches(text, (s) => tok.encode(s), {
     samples: intFlag('--samples', v.samples, 32), seqLen: intFlag('--seq-len', v['seq-len'], 256),
-    batchSize: intFlag('--batch', v.batch, 4), seed: intFlag('--seed', v.seed, DEFAULT_CALIBRATION_OPTIONS.seed, 0),
+    batchSize: intFlag('--batch', v.batch, 4), seed,
   });
   const t0 = Date.now();
   const report = await estimateImportance(model, batches, {

@@ -1,11 +1,11 @@
 /**
  * `minitron info <model-dir>` and `minitron ppl <model-dir> <text-file>`.
  */
-import * as fs from 'node:fs';
 import { selectBackend } from '../backend/index.js';
 import { loadModel, paramCounts, readConfig } from '../io/checkpoint.js';
 import { perplexity } from '../eval/perplexity.js';
 import { CliError, intFlag, parseCommand, stringFlags } from './flags.js';
+import { readTextFile } from '../io/files.js';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Usage of `minitron info`. */
@@ -34,7 +34,7 @@ export async function pplCmd(argv: string[]): Promise<void> {
   const { values: v, positionals } = args;
   const [dir, textFile] = positionals;
   if (!dir || !textFile || positionals.length > 2) throw new CliError(PPL_USAGE);
-  if (!fs.existsSync(textFile)) throw new CliError(`text file ${textFile} not found`);
+  const text = readTextFile(textFile, 'a text file');
   const seqLen = intFlag('--seq-len', v['seq-len'], 256);
   const stride = intFlag('--stride', v.stride, seqLen);
   const maxTokens = intFlag('--max-tokens', v['max-tokens'], 0, 0), batch = intFlag('--batch', v.batch, 4);
@@ -42,7 +42,7 @@ export async function pplCmd(argv: string[]): Promise<void> {
   console.error(`[minitron] backend ${backend.name} (${backend.reason})`);
   const model = await loadModel(dir);
   const t0 = Date.now();
-  const r = await perplexity(model, fs.readFileSync(textFile, 'utf8'), {
+  const r = await perplexity(model, text, {
     seqLen, stride, maxTokens, batch,
     onProgress: (d, n) => process.stderr.write(`\r[minitron] window ${d}/${n}`),
   });

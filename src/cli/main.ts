@@ -1,7 +1,7 @@
 /**
  * The `minitron` command line: thin dispatch to subcommands; `minitron <command> --help` prints a command's usage.
  */
-import { MinitronError } from '../errors.js';
+import { describeError } from '../io/files.js';
 import { INFO_USAGE, PPL_USAGE, infoCmd, pplCmd } from './info_ppl.js';
 import { DISTILL_USAGE, distillCmd } from './distill.js';
 import { IMPORTANCE_USAGE, importanceCmd } from './importance.js';
@@ -35,9 +35,19 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await entry.run(rest);
   } catch (e) {
-    if (e instanceof MinitronError) {
-      console.error(`minitron ${cmd}: ${e.message}`);
-      process.exitCode = 1;
-    } else throw e;
+    reportError(cmd, e);
   }
+}
+
+/**
+ * Prints any error as ONE line (`minitron <cmd>: ...`) and sets a non-zero exit code; the stack only under
+ * MINITRON_DEBUG=1. Usage errors keep their usage text below the line.
+ * @example reportError('prune', new Error('boom')) // "minitron prune: internal error: Error: boom"
+ */
+export function reportError(cmd: string, e: unknown): void {
+  const line = describeError(e);
+  const debug = process.env.MINITRON_DEBUG === '1';
+  console.error(`minitron ${cmd}: ${line}${!debug && line.startsWith('internal error') ? ' (MINITRON_DEBUG=1 shows the stack)' : ''}`);
+  if (debug && e instanceof Error && e.stack) console.error(e.stack);
+  process.exitCode = 1;
 }

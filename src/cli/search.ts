@@ -1,7 +1,9 @@
 /** `minitron search <model-dir> --report r.json --params <N|60M> [--text file]`: rank candidate architectures by PPL after pruning. */
-import * as fs from 'node:fs';
 import type { ImportanceReport } from '../types.js';
-import { loadModel } from '../io/checkpoint.js';
+import { loadModel, readConfig } from '../io/checkpoint.js';
+import { checkOutput } from '../io/paths.js';
+import { checkReport } from '../importance/report_check.js';
+import { readTextFile } from '../io/files.js';
 import { selectBackend } from '../backend/index.js';
 import { searchArchitectures, planForCandidate, type SearchCandidate } from '../prune/search.js';
 import { formatCount, parseCount } from '../prune/count.js';
@@ -47,15 +49,16 @@ export async function searchCmd(argv: string[]): Promise<void> {
   if (!args) return;
   const { values: v, positionals: pos } = args;
   if (pos.length !== 1 || !v.report || !v.params || !v.text) throw new CliError(SEARCH_USAGE);
-  if (!fs.existsSync(v.text)) throw new CliError(`${v.text}: no such text file`);
+  if (v['plan-out']) checkOutput(v['plan-out'], { what: '--plan-out', kind: 'file', inputs: [pos[0], v.report, v.text] });
+  const text = readTextFile(v.text, 'a calibration text file');
   let budget: number;
   try { budget = parseCount(v.params); } catch (e) { throw new CliError(`--params: ${(e as Error).message}`); }
-  const report = readJson<ImportanceReport>(v.report, 'importance-report');
+  const report = checkReport(readJson<ImportanceReport>(v.report, 'importance-report'), v.report, readConfig(pos[0]).spec);
   await selectBackend();
   const model = await loadModel(pos[0]);
   const tok = model.tokenizer;
   if (!tok) throw new CliError(`${pos[0]}: no tokenizer.json, cannot tokenise ${v.text}`);
-  const batches = calibrationBatches(fs.readFileSync(v.text, 'utf8'), (s) => tok.encode(s), {
+  const batches = calibrationBatches(text, (s) => tok.encode(s), {
     samples: intFlag('--samples', v.samples, 8), seqLen: intFlag('--seq-len', v['seq-len'], 128), batchSize: 4, seed: 99,
   });
   const ranked = searchArchitectures(model, report, budget, batches, {
@@ -69,7 +72,7 @@ export async function searchCmd(argv: string[]): Promise<void> {
   let best = ranked[0];
   const kdSteps = intFlag('--distill-steps', v['distill-steps'], 0);
   if (kdSteps > 0) {
-    const kd = await rescoreWithDistillation(model, report, ranked, batches, { text: fs.readFileSync(v.text, 'utf8'), tokenizer: tok }, {
+    const kd = await rescoreWithDistillation(model, report, ranked, batches, { text, tokenizer: tok }, {
       steps: kdSteps, top: intFlag('--distill-top', v['distill-top'], 3), depthMetric: v['depth-metric'],
       onProgress: (d, n, c) => process.stderr.write(`[search] distilled ${d}/${n} ${JSON.stringify(c.target)} ppl ${c.kdPpl.toFixed(2)}\n`),
     });

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec, Params } from '../types.js';
 import { CheckpointError, ConfigError } from '../errors.js';
-import { configFromSpec, specFromConfig } from './config.js';
+import { checkConfigAgainstTensors, configFromSpec, specFromConfig } from './config.js';
+import { readJsonObject } from './files.js';
 import { expectedShapes, hfSource, toHfTensors } from './hf_names.js';
 import { readHeader, readSafetensors, writeSafetensors, type HostTensor } from './safetensors.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
@@ -36,12 +37,7 @@ export const DEFAULT_LOAD_OPTIONS: LoadOptions = { requireTokenizer: true };
 export function readConfig(dir: string): { config: Record<string, unknown>; spec: ModelSpec } {
   const file = path.join(dir, 'config.json');
   if (!fs.existsSync(file)) throw new CheckpointError(dir, 'config.json missing: expected a Hugging Face checkpoint folder');
-  let config: Record<string, unknown>;
-  try {
-    config = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ConfigError(file, '(file)', `valid JSON (${(e as Error).message})`);
-  }
+  const config = readJsonObject(file, 'a Hugging Face config.json object');
   return { config, spec: specFromConfig(config, file) };
 }
 
@@ -50,8 +46,8 @@ function tensorFiles(dir: string): Map<string, string> {
   const index = path.join(dir, 'model.safetensors.index.json');
   const out = new Map<string, string>();
   if (fs.existsSync(index)) {
-    const json = JSON.parse(fs.readFileSync(index, 'utf8')) as { weight_map?: Record<string, string> };
-    if (!json.weight_map) throw new CheckpointError(index, 'expected a "weight_map" object');
+    const json = readJsonObject(index, 'a safetensors shard index') as { weight_map?: Record<string, string> };
+    if (typeof json.weight_map !== 'object' || json.weight_map === null) throw new CheckpointError(index, 'expected a "weight_map" object');
     for (const [name, f] of Object.entries(json.weight_map)) out.set(name, path.join(dir, f));
     return out;
   }
@@ -61,6 +57,16 @@ function tensorFiles(dir: string): Map<string, string> {
   return out;
 }
 
+/** tie_word_embeddings with a stored lm_head.weight that differs from the embedding: transformers' result then
+ * depends on which tensor it loads last, so such a checkpoint is refused rather than silently read one way. */
+function checkTiedHead(dir: string, files: Map<string, string>, embed: HostTensor): void {
+  const f = files.get('lm_head.weight');
+  if (!f) return;
+  const head = readSafetensors(f, ['lm_head.weight']).get('lm_head.weight')!;
+  const same = head.shape.join() === embed.shape.join() && head.data.every((v, i) => v === embed.data[i]);
+  if (!same) throw new CheckpointError(dir, 'config.json says tie_word_embeddings: true but the weights hold a different lm_head.weight; expected tie_word_embeddings: false or no separate lm_head.weight');
+}
+
 /**
  * Load a checkpoint folder into canonical Params (float32 tensors). Files are opened read-only.
  * @example const model = await loadModel('.cache/models/smollm2-135m');
@@ -68,8 +74,9 @@ function tensorFiles(dir: string): Map<string, string> {
 export async function loadModel(dir: string, options: Partial<LoadOptions> = {}): Promise<LoadedModel> {
   const opts = { ...DEFAULT_LOAD_OPTIONS, ...options };
   const { config, spec } = readConfig(dir);
-  const tokenizer = fs.existsSync(path.join(dir, 'tokenizer.json')) || opts.requireTokenizer ? loadTokenizer(dir) : null;
+  const tokenizer = fs.existsSync(path.join(dir, 'tokenizer.json')) || opts.requireTokenizer ? loadTokenizer(dir).withVocabLimit(spec.vocabSize) : null;
   const files = tensorFiles(dir);
+  checkConfigAgainstTensors(spec, files.keys(), path.join(dir, 'config.json'));
   const prefix = spec.family === 'gpt2' && !files.has('transformer.wte.weight') && files.has('wte.weight') ? '' : 'transformer.';
   const host = new Map<string, HostTensor>();
   const byFile = new Map<string, Set<string>>();
@@ -84,6 +91,7 @@ export async function loadModel(dir: string, options: Partial<LoadOptions> = {})
     }
   }
   for (const [f, names] of byFile) for (const [n, t] of readSafetensors(f, names)) host.set(n, t);
+  if (spec.tiedEmbeddings) checkTiedHead(dir, files, host.get(sources.get('model.embed_tokens.weight')!.names[0])!);
   const params: Params = {};
   try {
     for (const [name, src] of sources) {

@@ -148,3 +148,20 @@ export function configFromSpec(spec: ModelSpec, base: Json = {}): Json {
   if (spec.family === 'mistral' || spec.family === 'qwen2') cfg.sliding_window = spec.slidingWindow;
   return cfg;
 }
+
+/**
+ * Checks the config's depth against the tensor names in the weight files before anything is allocated: a config
+ * claiming more layers than the files hold (e.g. 10⁹) is refused at once, naming the field.
+ * @example checkConfigAgainstTensors(spec, files.keys(), '/m/config.json');
+ */
+export function checkConfigAgainstTensors(spec: ModelSpec, names: Iterable<string>, file: string): void {
+  let maxLayer = -1;
+  for (const n of names) {
+    const m = /(?:^|\.)(?:layers|h)\.(\d+)\./.exec(n);
+    if (m) maxLayer = Math.max(maxLayer, Number(m[1]));
+  }
+  if (spec.numLayers > maxLayer + 1) {
+    const field = spec.family === 'gpt2' ? 'n_layer' : 'num_hidden_layers';
+    throw new ConfigError(file, field, `at most ${maxLayer + 1} (the weight files hold ${maxLayer + 1} layers), got ${spec.numLayers}`);
+  }
+}

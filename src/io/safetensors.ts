@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { SafetensorsError } from '../errors.js';
+import { fsError } from './files.js';
 
 /** Dtypes this reader understands and their byte sizes. */
 export const DTYPE_BYTES: Readonly<Record<string, number>> = { F32: 4, F16: 2, BF16: 2, I32: 4, I64: 8 };
@@ -34,11 +35,12 @@ export interface SafetensorsHeader {
 }
 
 /**
- * Read and validate a safetensors header (length in file, JSON, dtypes, sizes, offsets in bounds, no overlap).
+ * Read and validate a safetensors header like the Python safetensors library: length in file, JSON, unique
+ * names, dtypes, sizes, and tensors that tile the data section exactly (no overlap, no gap, nothing after).
  * @example const h = readHeader('model.safetensors'); h.tensors.get('lm_head.weight')?.shape
  */
 export function readHeader(file: string): SafetensorsHeader {
-  const fd = fs.openSync(file, 'r');
+  const fd = openRead(file);
   try {
     const size = fs.fstatSync(fd).size;
     if (size < 8) throw new SafetensorsError(file, `truncated: ${size} bytes, expected at least 8 (header length)`);
@@ -50,15 +52,18 @@ export function readHeader(file: string): SafetensorsHeader {
     }
     const hbuf = Buffer.alloc(headerLen);
     fs.readSync(fd, hbuf, 0, headerLen, 8);
+    const text = hbuf.toString('utf8');
     let json: unknown;
     try {
-      json = JSON.parse(hbuf.toString('utf8'));
+      json = JSON.parse(text);
     } catch (e) {
       throw new SafetensorsError(file, `header is not valid JSON (${(e as Error).message})`);
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       throw new SafetensorsError(file, 'header must be a JSON object of tensor records');
     }
+    const dup = firstDuplicateKey(text);
+    if (dup !== null) throw new SafetensorsError(file, 'the header names this tensor twice; expected unique tensor names', dup);
     const dataStart = 8 + headerLen;
     const dataLen = size - dataStart;
     const tensors = new Map<string, TensorInfo>();
@@ -70,16 +75,71 @@ export function readHeader(file: string): SafetensorsHeader {
       }
       tensors.set(name, validateRecord(file, name, raw, dataLen));
     }
-    const sorted = [...tensors.values()].sort((a, b) => a.begin - b.begin);
-    for (let i = 1; i < sorted.length; i++) {
-      if (sorted[i].begin < sorted[i - 1].end) {
-        throw new SafetensorsError(file, `data_offsets [${sorted[i].begin}, ${sorted[i].end}] overlap tensor ${sorted[i - 1].name} [${sorted[i - 1].begin}, ${sorted[i - 1].end}]`, sorted[i].name);
-      }
-    }
+    checkTiling(file, [...tensors.values()], dataLen);
     return { file, dataStart, tensors, metadata };
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function openRead(file: string): number {
+  try {
+    const fd = fs.openSync(file, 'r');
+    if (fs.fstatSync(fd).isDirectory()) {
+      fs.closeSync(fd);
+      throw new SafetensorsError(file, 'is a folder; expected a safetensors file');
+    }
+    return fd;
+  } catch (e) {
+    throw fsError(e, file, 'a safetensors file');
+  }
+}
+
+/** Tensors must cover the data section end to end, in offset order, as the Python safetensors library checks. */
+function checkTiling(file: string, infos: TensorInfo[], dataLen: number): void {
+  const sorted = infos.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  let prev: TensorInfo | null = null;
+  for (const t of sorted) {
+    if (t.begin < at) {
+      throw new SafetensorsError(file, `data_offsets [${t.begin}, ${t.end}] overlap tensor ${prev!.name} [${prev!.begin}, ${prev!.end}]`, t.name);
+    }
+    if (t.begin > at) {
+      throw new SafetensorsError(file, `data_offsets [${t.begin}, ${t.end}] leave a gap of ${t.begin - at} bytes after ${prev ? `tensor ${prev.name}` : 'the header'}; expected tensors packed end to end`, t.name);
+    }
+    at = t.end;
+    prev = t;
+  }
+  if (at !== dataLen) throw new SafetensorsError(file, `${dataLen - at} bytes after the last tensor; expected the data section (${dataLen} bytes) to end with it`);
+}
+
+/**
+ * The first top-level key of a JSON object text that appears twice (JSON.parse silently keeps the last), or null.
+ * @example firstDuplicateKey('{"a": 1, "a": 2}') // 'a'
+ */
+export function firstDuplicateKey(text: string): string | null {
+  const seen = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      expectKey = depth === 1;
+    } else if (c === '}' || c === ']') depth--;
+    else if (c === ',' && depth === 1) expectKey = true;
+  }
+  return null;
 }
 
 function validateRecord(file: string, name: string, raw: unknown, dataLen: number): TensorInfo {
@@ -116,7 +176,7 @@ export function readSafetensors(file: string, names?: Iterable<string>): Map<str
   const header = readHeader(file);
   const want = names ? [...names] : [...header.tensors.keys()];
   const out = new Map<string, HostTensor>();
-  const fd = fs.openSync(file, 'r');
+  const fd = openRead(file);
   try {
     for (const name of want) {
       const info = header.tensors.get(name);

@@ -5,14 +5,26 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { CheckpointError } from '../errors.js';
+import { readJsonObject } from './files.js';
 
 /** Text <-> token ids for one checkpoint. @example const tok = loadTokenizer('/m'); tok.encode('Call me Ishmael.') */
 export class Tokenizer {
-  constructor(private readonly inner: HfTokenizer, readonly file: string) {}
+  constructor(private readonly inner: HfTokenizer, readonly file: string, readonly vocabLimit = Infinity) {}
 
   /** Token ids of `text` without special tokens added (as transformers' `add_special_tokens=False`). */
   encode(text: string): number[] {
-    return this.inner.encode(text, { add_special_tokens: false }).ids;
+    const ids = this.inner.encode(text, { add_special_tokens: false }).ids;
+    for (const id of ids) {
+      if (id >= this.vocabLimit) {
+        throw new CheckpointError(this.file, `token id ${id} (for "${this.decode([id])}") is beyond the model's vocab_size ${this.vocabLimit}; expected a tokenizer that matches config.json`);
+      }
+    }
+    return ids;
+  }
+
+  /** The same tokenizer, refusing ids the model's embedding cannot look up. @example tok.withVocabLimit(spec.vocabSize) */
+  withVocabLimit(vocabSize: number): Tokenizer {
+    return new Tokenizer(this.inner, this.file, vocabSize);
   }
 
   /** Text of `ids`. @example tok.decode([1, 2, 3]) */
@@ -28,13 +40,16 @@ export class Tokenizer {
 export function loadTokenizer(dir: string): Tokenizer {
   const file = path.join(dir, 'tokenizer.json');
   if (!fs.existsSync(file)) throw new CheckpointError(dir, 'tokenizer.json missing: expected a Hugging Face fast-tokenizer file');
-  let json: object;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new CheckpointError(file, `not valid JSON (${(e as Error).message})`);
+  const json = readJsonObject(file, 'a Hugging Face fast-tokenizer file');
+  const model = json.model as { type?: unknown; vocab?: unknown } | undefined;
+  if (typeof model !== 'object' || model === null || typeof model.vocab !== 'object') {
+    throw new CheckpointError(file, 'no "model" with a "vocab": expected a Hugging Face fast-tokenizer file (tokenizer.json)');
   }
   const cfgFile = path.join(dir, 'tokenizer_config.json');
-  const config = fs.existsSync(cfgFile) ? JSON.parse(fs.readFileSync(cfgFile, 'utf8')) : {};
-  return new Tokenizer(new HfTokenizer(json, config), file);
+  const config = fs.existsSync(cfgFile) ? readJsonObject(cfgFile, 'a tokenizer_config.json object') : {};
+  try {
+    return new Tokenizer(new HfTokenizer(json, config), file);
+  } catch (e) {
+    throw new CheckpointError(file, `not a usable tokenizer (${(e as Error).message.split('\n')[0]})`);
+  }
 }

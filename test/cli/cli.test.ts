@@ -48,7 +48,7 @@ test('bad CLI input: unknown command, missing model folder, bad flag value', () 
   assert.equal(typo.code, 1);
   assert.match(typo.err, /Unknown option '--seqlen'[\s\S]*usage: minitron ppl/);
   const noText = minitron('ppl', REAL_MODEL, '/nonexistent.txt');
-  assert.match(noText.err, /text file \/nonexistent.txt not found/);
+  assert.match(noText.err, /\/nonexistent.txt: no such file or folder/);
 });
 
 test('--help / -h on every subcommand prints its usage (choices from the value tables) and exits 0', async () => {

@@ -85,6 +85,6 @@ with torch.no_grad():
     await assert.rejects(distillCmd(['--student', studentDir]), UsageError);
     await assert.rejects(distillCmd(['--teacher', teacherDir, '--student', studentDir, '--data', dataFile, '--steps', '1', '--out', path.join(root, 'x'), '--schedule', 'nope']), /--schedule: expected one of cosine\|linear\|constant, got "nope"/);
     await assert.rejects(distillCmd(['--teacher', teacherDir, '--student', studentDir, '--data', dataFile, '--steps', '1', '--out', path.join(root, 'x'), '--lr-typo', '1']), /Unknown option .--lr-typo.[\s\S]*usage: minitron distill/);
-    await assert.rejects(distillCmd(['--teacher', teacherDir, '--student', studentDir, '--data', path.join(root, 'none.txt'), '--steps', '1', '--out', path.join(root, 'y')]), /not found/);
+    await assert.rejects(distillCmd(['--teacher', teacherDir, '--student', studentDir, '--data', path.join(root, 'none.txt'), '--steps', '1', '--out', path.join(root, 'y')]), /none.txt: no such file or folder/);
   });
 });

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadModel, readConfig, saveCheckpoint, paramCounts } from '../../src/io/checkpoint.js';
 import { specFromConfig, configFromSpec } from '../../src/io/config.js';
-import { CheckpointError, ConfigError } from '../../src/errors.js';
+import { CheckpointError, ConfigError, MinitronError } from '../../src/errors.js';
 import { forward } from '../../src/model/forward.js';
 import { GEN, TINY_MODELS, maxAbsDiff, setup, tmpDir } from '../helpers.js';
 
@@ -53,7 +53,12 @@ test('missing tensor, wrong shape, missing tokenizer, missing config are Checkpo
   const dir = copyFixture('llama_gqa');
   const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...cfg, num_hidden_layers: 3 }));
-  await assert.rejects(loadModel(dir, { requireTokenizer: false }), (e: unknown) => e instanceof CheckpointError && /tensor "model.layers.2.input_layernorm.weight" missing/.test(e.message));
+  // more layers than the weight files hold: refused from the tensor names, before anything is read
+  await assert.rejects(loadModel(dir, { requireTokenizer: false }), (e: unknown) => e instanceof ConfigError && /field "num_hidden_layers": expected at most 2 \(the weight files hold 2 layers\), got 3/.test(e.message));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...cfg, num_hidden_layers: 1e9 }));
+  await assert.rejects(loadModel(dir, { requireTokenizer: false }), /got 1000000000/);
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...cfg, num_attention_heads: 3 }));
+  await assert.rejects(loadModel(dir, { requireTokenizer: false }), (e: unknown) => e instanceof MinitronError);
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...cfg, intermediate_size: 100 }));
   await assert.rejects(loadModel(dir, { requireTokenizer: false }), /tensor "model.layers.0.mlp.gate_proj.weight" has shape \[112, 64\], config expects \[100, 64\]/);
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(cfg));

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readHeader, readSafetensors, writeSafetensors, halfToFloat, type HostTensor } from '../../src/io/safetensors.js';
-import { SafetensorsError } from '../../src/errors.js';
+import { firstDuplicateKey, readHeader, readSafetensors, writeSafetensors, halfToFloat, type HostTensor } from '../../src/io/safetensors.js';
+import { MinitronError, SafetensorsError } from '../../src/errors.js';
 import { GEN, maxAbsDiff, tmpDir } from '../helpers.js';
 
 test('F16, BF16, I32, I64 decode to the values torch reads', () => {
@@ -52,6 +52,11 @@ test('bad files give SafetensorsError naming the file, tensor and what was expec
     [raw(dir, { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, 8), /\[tensor a\].*out of range: the data section has 8 bytes/],
     [raw(dir, { a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8), /byte span 8 does not match shape \[3\] x F32 = 12 bytes/],
     [raw(dir, { a: { dtype: 'F32', shape: [2], data_offsets: [8, 0] } }, 8), /data_offsets \[8,0\] must be \[begin, end\]/],
+    // as the Python safetensors library: duplicate names, gaps and trailing bytes are refused
+    [raw(dir, '{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}}', 16), /\[tensor a\].*names this tensor twice/],
+    [raw(dir, { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [12, 20] } }, 20), /\[tensor b\].*gap of 4 bytes after tensor a/],
+    [raw(dir, { a: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12), /\[tensor a\].*gap of 4 bytes after the header/],
+    [raw(dir, { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, 16), /8 bytes after the last tensor/],
   ];
   for (const [file, re] of cases) {
     assert.throws(() => readSafetensors(file), (e: unknown) => e instanceof SafetensorsError && e.message.startsWith(file) && re.test(e.message));
@@ -59,6 +64,14 @@ test('bad files give SafetensorsError naming the file, tensor and what was expec
   const tiny = path.join(dir, 'tiny.safetensors');
   fs.writeFileSync(tiny, Buffer.alloc(3));
   assert.throws(() => readHeader(tiny), /tiny.safetensors: truncated: 3 bytes/);
+  assert.throws(() => readHeader(path.join(dir, 'none.safetensors')), (e: unknown) => e instanceof MinitronError && /none\.safetensors: no such file or folder \(expected a safetensors file\)/.test(String(e)));
+  assert.throws(() => readHeader(dir), (e: unknown) => e instanceof MinitronError && /is a folder/.test(String(e)));
+});
+
+test('firstDuplicateKey finds repeated top-level keys only', () => {
+  assert.equal(firstDuplicateKey('{"a": {"x": 1, "x": 2}, "b": [1, {"a": 3}]}'), null);
+  assert.equal(firstDuplicateKey('{"a\\"b": 1, "c": "a", "a\\"b": 2}'), 'a"b');
+  assert.equal(firstDuplicateKey('{}'), null);
 });
 
 test('a truncated real checkpoint is rejected before any tensor is read', () => {
