@@ -2,11 +2,11 @@
  * Seeded batch sampler over a token stream: non-overlapping windows of seqLen tokens, visited in a
  * shuffled order per epoch. Its whole position (epoch, cursor, RNG state) is plain JSON for checkpoints.
  */
-import { MinitronError } from '../errors.js';
-import { Rng } from './rng.js';
+import { DataError } from '../errors.js';
+import { Rng } from '../data/rng.js';
 
 /** Raised on invalid data or sampler state. */
-export class DistillDataError extends MinitronError {
+export class DistillDataError extends DataError {
 }
 
 /** Saved position of a sampler. */

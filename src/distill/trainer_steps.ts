@@ -12,7 +12,7 @@ import { WindowSampler, toIds, type SamplerState } from './data.js';
 import { DistillCheckpointError, hasTrainCheckpoint, loadTrainCheckpoint, saveTrainCheckpoint } from './train_state.js';
 import { microStep, type ForwardFn, type ModelLike } from './step.js';
 import { DistillOptionsError, type TrainOptions } from './trainer_options.js';
-import { Rng } from './rng.js';
+import { Rng } from '../data/rng.js';
 import { forward as modelForward } from '../model/forward.js';
 
 /** Raised when the loss or the gradient norm becomes NaN or infinite; the last good checkpoint is left in place. */

@@ -1,6 +1,6 @@
 /** Deterministic sample payloads (SmolLM2-135M-shaped) and a notebook with saved minitron outputs, for the lab extension tests. */
 import { fullPlan, setTarget } from '../../labextension/src/plan_model.js';
-import { Rng } from '../../src/distill/rng.js';
+import { Rng } from '../../src/data/rng.js';
 import type { HistoryJson, ReportJson } from '../../labextension/src/mime.js';
 import type { ArchPlan, ModelSpec } from '../../src/plan_core/index.js';
 
