@@ -8,3 +8,5 @@ export * from './kernels.js';
 export { microStep, type ForwardFn, type ModelLike, type StatePair, type TapPoint, type MicroInputs, type MicroResult } from './step.js';
 export * from './trainer.js';
 export * from './search_kd.js';
+export * from './teacher_cache.js';
+export * from './cached_kl.js';

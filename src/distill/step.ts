@@ -6,9 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec, Params } from '../types.js';
-import { combinedLoss, DEFAULT_COMBINED_LOSS_OPTIONS, DistillLossError, stateLoss, stopGradient, type CombinedLoss, type CombinedLossOptions } from './losses.js';
+import { combinedLoss, crossEntropy, DEFAULT_COMBINED_LOSS_OPTIONS, DistillLossError, stateLoss, stopGradient, type CombinedLoss, type CombinedLossOptions } from './losses.js';
 import { forward as modelForward, forwardHidden, lmHeadWeight } from '../model/forward.js';
 import { linearDistillLoss } from '../backend/fused_loss.js';
+import { cachedKl, type CachedTeacher } from './cached_kl.js';
 
 /** A tap point of the forward pass: tap name (e.g. 'block_out') and layer index (-1 for final_norm). */
 export interface TapPoint {
@@ -71,6 +72,8 @@ export interface MicroInputs {
    * `forward` is the model's own forward and the logit loss is 'forward_kl' (or has weight 0); same values and gradients.
    */
   fusedLoss?: boolean;
+  /** The teacher from a cache (src/distill/teacher_cache.ts) for these ids, used instead of a live teacher forward. */
+  cached?: CachedTeacher | null;
 }
 
 /** Whether microStep takes the fused lm_head + loss path for these inputs. @example usesFusedLoss(inp) // true */
@@ -118,12 +121,22 @@ function fusedCombinedLoss(inp: MicroInputs, params: Params, teacherLogits: tf.T
   if (o.scaleIsToLogits && r.kl !== null) is = tf.mul(is, stopGradient(tf.div(r.kl, tf.maximum(is, 1e-12)))) as tf.Scalar;
   return { total: tf.add(r.total, tf.mul(is, w.is)) as tf.Scalar, kl: r.kl, ce: r.ce, is };
 }
+/** KL against the cached teacher (+ CE when weighted); a cache has no intermediate states. */
+function cachedCombinedLoss(inp: MicroInputs, cached: CachedTeacher, logits: tf.Tensor3D, targets: tf.Tensor | null): CombinedLoss {
+  const w = inp.loss.weights;
+  if (w.is !== 0) throw new DistillLossError('distill: a teacher cache holds logits only; the intermediate-state loss (weights.is) needs a live teacher');
+  const [b, t, v] = logits.shape;
+  const kl = w.kl !== 0 ? cachedKl(cached, logits, { temperature: inp.loss.temperature }) : null;
+  const ce = targets !== null ? crossEntropy(tf.slice(logits, [0, 0, 0], [b, t - 1, v]), targets) : null;
+  const terms = [kl ? tf.mul(kl, w.kl) : null, ce ? tf.mul(ce, w.ce) : null].filter((x): x is tf.Tensor => x !== null);
+  return { total: (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar, kl, ce, is: null };
+}
 type MicroTap = ((name: string, layer: number, x: tf.Tensor) => void) | null;
 
 /** The teacher's logits [B, T, V] (no tape), tapping its states into tStates when the state loss needs them. */
 function teacherPass(inp: MicroInputs, useStates: boolean, tStates: (tf.Tensor | null)[]): tf.Tensor3D | null {
   const w = inp.loss.weights;
-  if (w.kl === 0 && w.is === 0) return null;
+  if ((w.kl === 0 && w.is === 0) || inp.cached) return null;
   if (inp.teacher === null) throw new DistillLossError('distill: the loss needs a teacher (weights.kl or weights.is != 0) but none was given');
   const teacher = inp.teacher;
   return tf.tidy(() => inp.forward(teacher.spec, teacher.params, inp.ids,
@@ -141,7 +154,7 @@ export function microStep(inp: MicroInputs): MicroResult {
   const tStates: (tf.Tensor | null)[] = inp.states.map(() => null);
   const sStates: (tf.Tensor | null)[] = inp.states.map(() => null);
   const teacherLogits = teacherPass(inp, useStates, tStates);
-  const fused = usesFusedLoss(inp);
+  const fused = !inp.cached && usesFusedLoss(inp);
   const targets = w.ce !== 0 && !fused ? tf.slice(inp.ids, [0, 1], [b, t - 1]) : null; // [B, T-1]
   const parts: { kl: tf.Scalar | null; ce: tf.Scalar | null; is: tf.Scalar | null } = { kl: null, ce: null, is: null };
   const names = Object.keys(inp.vars);
@@ -152,7 +165,9 @@ export function microStep(inp: MicroInputs): MicroResult {
       for (const n of names) if (!inp.projNames.includes(n)) params[n] = inp.vars[n] as tf.Variable;
       const onTap = useStates ? capture(inp.states.map((s) => s.student), sStates) : null;
       const pairs = () => (useStates ? statePairs(inp, sStates, tStates) : []);
-      const r = fused
+      const r = inp.cached
+        ? cachedCombinedLoss(inp, inp.cached, inp.forward(inp.studentSpec, params, inp.ids), targets)
+        : fused
         ? fusedCombinedLoss(inp, params, teacherLogits, onTap, pairs)
         : combinedLoss({ studentLogits: inp.forward(inp.studentSpec, params, inp.ids, onTap ? { onTap } : {}), teacherLogits, targets, states: pairs() }, inp.loss);
       parts.kl = r.kl ? tf.keep(r.kl) : null;
