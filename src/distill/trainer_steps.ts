@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { MinitronError } from '../errors.js';
-import type { Params, TrainRow } from '../types.js';
+import { LOSS_TERM_NAMES, type LossTerm, type Params, type TrainRow } from '../types.js';
 import { AdamW, clipCoefficient, globalNorm } from './optim.js';
 import { WindowSampler, toIds, type SamplerState } from './data.js';
 import { DistillCheckpointError, hasTrainCheckpoint, loadTrainCheckpoint, saveTrainCheckpoint } from './train_state.js';
@@ -70,10 +70,9 @@ export interface TrainState {
 export interface StepGrads {
   grads: Record<string, tf.Tensor>;
   loss: number;
-  parts: { kl?: number; ce?: number; is?: number };
+  parts: Partial<Record<LossTerm, number>>;
 }
 
-const TERMS = ['kl', 'ce', 'is'] as const;
 
 /**
  * Derives the run from merged options: token ids (checked against the vocabulary), step count, checkpoint dir.
@@ -249,7 +248,7 @@ export function accumulate(st: TrainState, o: TrainOptions, plan: RunPlan): Step
         tf.dispose([x, ...(cached ? Object.values(cached) : [])]);
       }
       acc.loss += r.loss / o.accum;
-      for (const k of TERMS) {
+      for (const k of LOSS_TERM_NAMES) {
         const v = r[k];
         if (v !== null) acc.parts[k] = (acc.parts[k] ?? 0) + v / o.accum;
       }
