@@ -73,7 +73,6 @@ export interface StepGrads {
   parts: Partial<Record<LossTerm, number>>;
 }
 
-
 /**
  * Derives the run from merged options: token ids (checked against the vocabulary), step count, checkpoint dir.
  * @example const plan = resolveRun(o); plan.totalSteps
