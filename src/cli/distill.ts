@@ -6,7 +6,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/index.js';
 import { UsageError } from '../errors.js';
-import { loadModel, saveCheckpoint, type LoadedModel } from '../io/checkpoint.js';
+import { loadModel, readConfig, saveCheckpoint, type LoadedModel } from '../io/checkpoint.js';
+import { checkSeqLen } from '../io/config.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { perplexityOfIds } from '../eval/perplexity.js';
 import { distill, type DistillOptions } from '../distill/trainer.js';
 import type { LogitLossKind, StateLossKind } from '../distill/losses.js';
@@ -29,8 +32,8 @@ const STRING_FLAGS = ['teacher', 'student', 'data', 'out', 'eval', 'state', 'mod
 /** --out and --state: clear of every input and of each other, writable, with room for the weights, before any work. */
 function checkDistillOutputs(out: string, stateDir: string, inputs: Array<string | null | undefined>, checkpoints: boolean): void {
   const weights = 2 * folderBytes(inputs[1]!, /\.safetensors$/); // float32 copy of possibly 16-bit weights
-  checkOutput(out, { what: '--out', kind: 'dir', mustNotExist: true, inputs: [...inputs, stateDir], minFreeBytes: weights });
-  checkOutput(stateDir, { what: '--state', kind: 'dir', inputs: [...inputs, out], minFreeBytes: checkpoints ? 3 * weights : 0 });
+  checkOutput(out, { what: '--out', kind: 'dir', mustNotExist: true, inputs, outputs: [stateDir], minFreeBytes: weights });
+  checkOutput(stateDir, { what: '--state', kind: 'dir', inputs, outputs: [out], minFreeBytes: checkpoints ? 3 * weights : 0 });
 }
 
 function encodeFile(model: LoadedModel, file: string, maxTokens: number): number[] {
@@ -65,6 +68,10 @@ export async function distillCmd(argv: string[]): Promise<void> {
   const ceWeight = numFlag('--ce-weight', v['ce-weight'], mode === 'ce' ? 1 : 0);
   const klWeight = numFlag('--kl-weight', v['kl-weight'], mode === 'ce' ? 0 : 1);
   const lr = numFlag('--lr', v.lr, 3e-4);
+  for (const dir of [studentDir, mode === 'kd' ? teacherDir : null]) if (dir) checkSeqLen(readConfig(dir).spec, seqLen, path.join(dir, 'config.json'));
+  if (v.resume && !fs.existsSync(path.join(stateDir, 'checkpoint'))) {
+    throw new UsageError(`--resume: no checkpoint in ${path.join(stateDir, 'checkpoint')} (expected one from an earlier run with this --state)`);
+  }
 
   const backend = await selectBackend();
   console.error(`[minitron] backend ${backend.name} (${backend.reason})`);

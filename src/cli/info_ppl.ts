@@ -7,6 +7,8 @@ import { perplexity } from '../eval/perplexity.js';
 import { parseArgs } from 'node:util';
 import { CliError, intFlag, withUsage } from './flags.js';
 import { readTextFile } from '../io/files.js';
+import { checkSeqLen } from '../io/config.js';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Print the spec and parameter counts per component. @example await infoCmd(['.cache/models/smollm2-135m']) */
@@ -35,6 +37,7 @@ export async function pplCmd(argv: string[]): Promise<void> {
   const seqLen = intFlag('--seq-len', v['seq-len'], 256);
   const stride = intFlag('--stride', v.stride, seqLen);
   const maxTokens = intFlag('--max-tokens', v['max-tokens'], 0, 0), batch = intFlag('--batch', v.batch, 4);
+  checkSeqLen(readConfig(dir).spec, seqLen, path.join(dir, 'config.json'));
   const backend = await selectBackend();
   console.error(`[minitron] backend ${backend.name} (${backend.reason})`);
   const model = await loadModel(dir);

@@ -26,17 +26,25 @@ commands:
   search <model-dir> --report report.json --params <N|60M>
   distill --teacher <dir> --student <dir> --data <text-file> --steps N --out <dir> [--eval <text-file>] [--resume]`;
 
-/** Run the CLI with argv (without node and script). @example await main(['info', 'model-dir']) */
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Runs one subcommand and lets its error propagate (main prints it); false when argv names no command.
+ * @example await runCommand(['info', 'model-dir'])
+ */
+export async function runCommand(argv: string[]): Promise<boolean> {
   const [cmd, ...rest] = argv;
   const run = cmd ? COMMANDS[cmd] : undefined;
-  if (!run) {
+  if (!run) return false;
+  await run(rest);
+  return true;
+}
+
+/** Run the CLI with argv (without node and script). @example await main(['info', 'model-dir']) */
+export async function main(argv: string[]): Promise<void> {
+  const cmd = argv[0];
+  try {
+    if (await runCommand(argv)) return;
     console.error(USAGE);
     process.exitCode = cmd && cmd !== '--help' ? 2 : 0;
-    return;
-  }
-  try {
-    await run(rest);
   } catch (e) {
     reportError(cmd, e);
   }

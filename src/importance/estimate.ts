@@ -41,6 +41,8 @@ interface RunState {
 }
 
 import type { ModelLike } from '../types.js';
+import { readJsonObject } from '../io/files.js';
+import { ImportanceStateError } from './report_check.js';
 export type { ModelLike };
 
 function writeJsonAtomic(path: string, value: unknown): void {
@@ -60,10 +62,10 @@ export async function estimateImportance(model: ModelLike, batches: number[][][]
   const key = JSON.stringify({ seq: o.seq, neuronTap: o.neuronTap, finalNorm: o.finalNorm, batches: batches.length, rows: batches[0].length, seqLen, blockK: o.blockK });
   let st: RunState = { kind: 'importance-state', spec, key, batchesDone: 0, acc: undefined as unknown as AccumulatorState, layers: {}, blocks: [] };
   if (o.statePath && fs.existsSync(o.statePath)) {
-    const saved = JSON.parse(fs.readFileSync(o.statePath, 'utf8')) as RunState;
+    const saved = readJsonObject(o.statePath, 'an importance state file from an interrupted run') as unknown as RunState;
     const diff = saved.kind === 'importance-state' ? specDiff(saved.spec, spec) : ['kind'];
-    if (diff.length > 0) throw new Error(`importance state ${o.statePath} belongs to another model (${diff.join('; ')})`);
-    if (saved.key !== key) throw new Error(`importance state ${o.statePath} was saved with other options or data (${saved.key}), this run uses ${key}`);
+    if (diff.length > 0) throw new ImportanceStateError(`importance state ${o.statePath} belongs to another model (${diff.join('; ')})`);
+    if (saved.key !== key) throw new ImportanceStateError(`importance state ${o.statePath} was saved with other options or data (${saved.key}), this run uses ${key}`);
     st = saved;
   }
   const save = (): void => { if (o.statePath) writeJsonAtomic(o.statePath, st); };
