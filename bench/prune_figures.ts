@@ -20,7 +20,7 @@ import { magnitudeReport, randomReport } from '../src/importance/baselines.js';
 import { planFromTargets, type PlanTargets } from '../src/prune/plan.js';
 import { disposeParams, slicePlan } from '../src/prune/slice.js';
 import { paramCount } from '../src/prune/count.js';
-import { calibrationBatches } from '../src/cli/prune_common.js';
+import { calibrationBatches } from '../src/data/calibration.js';
 import type { ImportanceReport } from '../src/types.js';
 
 (async () => {

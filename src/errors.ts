@@ -32,3 +32,13 @@ export class CheckpointError extends MinitronError {
 
 /** Bad arguments to a library call or the CLI. @example new UsageError('--seq-len must be a positive integer') */
 export class UsageError extends MinitronError {}
+
+/** Importance estimation was given unusable inputs or state. @example new ImportanceError('state imp.json belongs to another model') */
+export class ImportanceError extends MinitronError {
+  constructor(detail: string) {
+    super(`importance: ${detail}`);
+  }
+}
+
+/** Token data cannot be sampled as asked (too short, bad ids). @example new DataError('calibration text too short for 32 samples') */
+export class DataError extends MinitronError {}

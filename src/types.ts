@@ -26,8 +26,39 @@ export interface ModelLike {
 /** The closed set of prunable axes. */
 export type Axis = 'heads' | 'neurons' | 'channels' | 'layers';
 
+/**
+ * Aggregations of activation magnitudes over a sequence or a batch, with what each computes (CLI help text).
+ * @example Object.keys(AGGREGATIONS).join('|') // 'mean|l2|var'
+ */
+export const AGGREGATIONS = {
+  mean: 'mean',
+  l2: 'L2 norm (root of the sum of squares)',
+  var: 'population variance',
+} as const;
+
 /** Aggregation of activation magnitudes over a sequence or a batch. */
-export type Aggregation = 'mean' | 'l2' | 'var';
+export type Aggregation = keyof typeof AGGREGATIONS;
+
+/**
+ * Terms of the distillation objective L = Σ weight·term, in the order they are computed: the TrainRow field each one
+ * fills, its default weight (knowledge distillation: logits only), what it needs, and whether the CLI has a
+ * `--<term>-weight` flag for it.
+ * @example Object.keys(LOSS_TERMS) // ['kl', 'ce', 'is']
+ */
+export const LOSS_TERMS = {
+  kl: { row: 'kl', defaultWeight: 1, needs: 'teacher logits', cliFlag: true, help: 'logit loss between teacher and student' },
+  ce: { row: 'ce', defaultWeight: 0, needs: 'next-token targets', cliFlag: true, help: 'next-token cross-entropy on the data' },
+  is: { row: 'is', defaultWeight: 0, needs: 'teacher/student state pairs', cliFlag: false, help: 'intermediate-state loss through learned projections' },
+} as const;
+
+/** One term of the distillation objective. */
+export type LossTerm = keyof typeof LOSS_TERMS;
+
+/** The loss-term names in computation order. @example for (const t of LOSS_TERM_NAMES) total += w[t] * part[t]; */
+export const LOSS_TERM_NAMES = Object.keys(LOSS_TERMS) as LossTerm[];
+
+/** Per-term values of a training row (a term is absent when its weight is 0). */
+export type LossTermRow = { readonly [K in LossTerm as (typeof LOSS_TERMS)[K]['row']]?: number };
 
 /**
  * Importance scores per axis, serialisable as JSON.
@@ -50,13 +81,10 @@ export interface ImportanceReport {
 }
 
 /** One row of a training log. */
-export interface TrainRow {
+export interface TrainRow extends LossTermRow {
   readonly step: number;
   readonly tokens: number;
   readonly loss: number;
-  readonly kl?: number;
-  readonly ce?: number;
-  readonly is?: number;
   readonly lr: number;
   readonly evalLoss?: number;
   readonly tokensPerSec?: number;

@@ -1,53 +1,21 @@
 /**
- * MIME types the extension renders and the JSON shapes it reads. The shapes mirror src/types.ts of the minitron
- * library (structurally; test/labextension checks they stay assignable) but only name the fields the UI uses.
- * Pure: no DOM, no JupyterLab imports (unit-tested under Node).
+ * MIME types the extension renders and the JSON shapes it reads. ModelSpec, ArchPlan and the MIME/comm contract come
+ * from the library's dependency-free plan core (src/plan_core, bundled into this extension); the figure payloads
+ * name only the fields the UI uses. Pure: no DOM, no JupyterLab imports (unit-tested under Node).
  */
+import { minitronMime, PLAN_MIME } from '../../src/plan_core/index.js';
+import type { ArchPlan, ModelSpec } from '../../src/plan_core/index.js';
 
-/** MIME type of a library object's JSON payload. @example mimeOf('arch-plan') // 'application/vnd.minitron.arch-plan+json' */
-export function mimeOf(kind: string): string {
-  return `application/vnd.minitron.${kind}+json`;
-}
+/** MIME type of a library object's JSON payload (the plan core's minitronMime). @example mimeOf('arch-plan') // 'application/vnd.minitron.arch-plan+json' */
+export const mimeOf: (kind: string) => string = minitronMime;
 
 /** The MIME types rendered by this extension. @example MIME.plan */
 export const MIME = {
   trainHistory: mimeOf('train-history'),
   importance: mimeOf('importance-report'),
-  plan: mimeOf('arch-plan'),
+  plan: PLAN_MIME,
   plotly: 'application/vnd.plotly.v1+json',
 } as const;
-
-/** Comm target the plan editor opens on the kernel. @example kernel.createComm(PLAN_COMM_TARGET) */
-export const PLAN_COMM_TARGET = 'minitron.plan';
-
-/** The ModelSpec fields the UI reads. @example const s: SpecLike = plan.from; */
-export interface SpecLike {
-  readonly family: string;
-  readonly vocabSize: number;
-  readonly hiddenSize: number;
-  readonly numLayers: number;
-  readonly numHeads: number;
-  readonly numKvHeads: number;
-  readonly headDim: number;
-  readonly ffnHiddenSize: number;
-  readonly mlpType?: 'gated' | 'plain';
-  readonly normType?: 'layernorm' | 'rmsnorm';
-  readonly positional?: 'learned' | 'rope';
-  readonly maxPositions?: number;
-  readonly tiedEmbeddings?: boolean;
-  readonly qkvBias?: boolean;
-  readonly oBias?: boolean;
-  readonly mlpBias?: boolean;
-}
-
-/** Target sizes of a plan. @example const t: PlanTarget = { hiddenSize: 512, ffnHiddenSize: 1024, numHeads: 6, numLayers: 24 }; */
-export interface PlanTarget { hiddenSize: number; ffnHiddenSize: number; numHeads: number; numLayers: number }
-
-/** Sorted kept indices per axis (heads/neurons per source layer). @example plan.keep.heads[3] // [0, 2, 5] */
-export interface PlanKeep { heads: number[][]; neurons: number[][]; channels: number[]; layers: number[] }
-
-/** An ArchPlan as JSON. @example const p: PlanJson = model.data[MIME.plan] as PlanJson; */
-export interface PlanJson { kind: 'arch-plan'; from: SpecLike; target: PlanTarget; keep: PlanKeep }
 
 /** One training log row. @example const r: RowJson = { step: 1, tokens: 64, loss: 3.2, lr: 1e-3 }; */
 export interface RowJson {
@@ -61,7 +29,7 @@ export interface HistoryJson { readonly kind: 'train-history'; readonly rows: re
 /** An ImportanceReport as JSON. @example const r: ReportJson = model.data[MIME.importance] as ReportJson; */
 export interface ReportJson {
   readonly kind: 'importance-report';
-  readonly spec?: SpecLike;
+  readonly spec?: ModelSpec;
   readonly metric?: string;
   readonly aggregation?: { readonly seq: string; readonly batch: string };
   readonly samples?: number;
@@ -116,14 +84,23 @@ export function asReport(x: unknown): ReportJson {
   return x as unknown as ReportJson;
 }
 
-/** Checks an arch-plan payload (shape only; planIssues() checks consistency). @example asPlan(model.data[MIME.plan]) */
-export function asPlan(x: unknown): PlanJson {
-  if (!isObj(x)) throw new PayloadError(MIME.plan, '(root)', 'a JSON object');
-  const from = x.from, target = x.target, keep = x.keep;
+const SPEC_NUMBERS = ['numLayers', 'numHeads', 'numKvHeads', 'hiddenSize', 'ffnHiddenSize', 'headDim', 'vocabSize', 'maxPositions'] as const;
+const SPEC_FLAGS = ['tiedEmbeddings', 'qkvBias', 'oBias', 'mlpBias'] as const;
+const SPEC_NAMES = ['family', 'mlpType', 'normType', 'positional'] as const;
+
+/** Checks the ModelSpec fields that parameter counts read. */
+function checkSpec(from: unknown): void {
   if (!isObj(from)) throw new PayloadError(MIME.plan, 'from', 'a ModelSpec object');
-  for (const k of ['numLayers', 'numHeads', 'numKvHeads', 'hiddenSize', 'ffnHiddenSize', 'headDim', 'vocabSize']) {
-    if (typeof from[k] !== 'number') throw new PayloadError(MIME.plan, `from.${k}`, 'a number');
-  }
+  for (const k of SPEC_NUMBERS) if (typeof from[k] !== 'number') throw new PayloadError(MIME.plan, `from.${k}`, 'a number');
+  for (const k of SPEC_FLAGS) if (typeof from[k] !== 'boolean') throw new PayloadError(MIME.plan, `from.${k}`, 'a boolean');
+  for (const k of SPEC_NAMES) if (typeof from[k] !== 'string') throw new PayloadError(MIME.plan, `from.${k}`, 'a string');
+}
+
+/** Checks an arch-plan payload (shape only; planProblems() checks consistency). @example asPlan(model.data[MIME.plan]) */
+export function asPlan(x: unknown): ArchPlan {
+  if (!isObj(x)) throw new PayloadError(MIME.plan, '(root)', 'a JSON object');
+  const target = x.target, keep = x.keep;
+  checkSpec(x.from);
   if (!isObj(target)) throw new PayloadError(MIME.plan, 'target', 'an object of target sizes');
   for (const k of ['numLayers', 'numHeads', 'hiddenSize', 'ffnHiddenSize']) {
     if (typeof target[k] !== 'number') throw new PayloadError(MIME.plan, `target.${k}`, 'a number');
@@ -133,5 +110,5 @@ export function asPlan(x: unknown): PlanJson {
   if (!Array.isArray(keep.neurons) || !keep.neurons.every(isNumArr)) throw new PayloadError(MIME.plan, 'keep.neurons', 'number[][] (per source layer)');
   if (!isNumArr(keep.channels)) throw new PayloadError(MIME.plan, 'keep.channels', 'number[]');
   if (!isNumArr(keep.layers)) throw new PayloadError(MIME.plan, 'keep.layers', 'number[]');
-  return x as unknown as PlanJson;
+  return x as unknown as ArchPlan;
 }

@@ -1,13 +1,12 @@
-/** Front-end side of the plan comm: opens `minitron.plan` on the notebook's kernel, sends an edited plan, awaits the reply. */
+/**
+ * Front-end side of the plan comm: opens `minitron.plan` on the notebook's kernel, sends an edited plan, awaits the reply.
+ * Target name, message and reply types are the plan core's contract (src/plan_core/comm.ts), shared with the kernel side.
+ */
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
-import { PLAN_COMM_TARGET } from './mime.js';
-import type { PlanJson } from './mime.js';
+import { PLAN_COMM_TARGET } from '../../src/plan_core/index.js';
+import type { PlanEditMessage, PlanReply } from '../../src/plan_core/index.js';
 
-/** What the kernel answered (ok: the kernel now holds `plan`). @example if (r.ok) show(r.plan) */
-export interface PlanReply { ok: boolean; plan?: PlanJson; error?: string; editorId?: string }
-
-/** Message sent to the kernel when the comm opens. @example const m: PlanEditMessage = { action: 'apply', editorId, plan }; */
-export interface PlanEditMessage { action: 'apply'; editorId: string | null; plan: PlanJson; [k: string]: unknown }
+export type { PlanEditMessage, PlanReply };
 
 /**
  * Opens a comm to the kernel's 'minitron.plan' target with the edited plan and resolves with the kernel's reply
@@ -28,7 +27,7 @@ export function sendPlan(kernel: Kernel.IKernelConnection, msg: PlanEditMessage,
     const timer = setTimeout(() => finish({ ok: false, error: `no answer from the kernel in ${Math.round(timeoutMs / 1000)} s (comm messages are handled between cells: is a cell still running?)` }), timeoutMs);
     comm.onMsg = (m: KernelMessage.ICommMsgMsg) => {
       const d = m.content.data as unknown as PlanReply;
-      finish({ ok: !!d.ok, plan: d.plan, error: d.error, editorId: d.editorId });
+      finish({ ok: !!d.ok, plan: d.plan, error: d.error, code: d.code, editorId: d.editorId });
     };
     comm.onClose = () => finish({ ok: false, error: `kernel '${kernel.name}' closed the comm: it has no '${PLAN_COMM_TARGET}' target. Run \`const ed = mt.planEditor(plan)\` in this kernel, then edit that output.` });
     try {

@@ -140,8 +140,10 @@ void gradTile(Problem &P, float *S, size_t r0, size_t rows, size_t v0, size_t cw
           const float aq = a + bi;  // same softmax for KL and CE at τ = 1
           for (size_t j = 0; j < cw; j++) s[j] = aq * vexp(s[j] * P.invTau - l) - a * p[j];
         }
-      } else {
+      } else if (bi != 0.0f) {
         for (size_t j = 0; j < cw; j++) s[j] = bi * vexp(s[j] - l1);
+      } else {
+        std::fill(s, s + cw, 0.0f);  // no gradient from this row (l1 may be -inf here)
       }
       const int64_t t = hasT ? P.tg[r] : -1;
       if (t >= int64_t(v0) && t < int64_t(v0 + cw)) s[t - v0] -= bi;

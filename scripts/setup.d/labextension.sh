@@ -16,7 +16,8 @@ fi
 prefix=$(.venv/bin/python -c 'import sys; print(sys.prefix)')
 DEST="$prefix/share/jupyter/labextensions/$NAME"
 
-src_hash=$( { find "$EXT/src" "$EXT/style" -type f | LC_ALL=C sort | xargs sha1sum; sha1sum "$EXT/package.json" "$EXT/tsconfig.json" package-lock.json; } | sha1sum | cut -c1-40)
+# The bundle includes the library's dependency-free plan core (src/plan_core and the src/errors.ts it extends).
+src_hash=$( { find "$EXT/src" "$EXT/style" src/plan_core src/errors.ts -type f | LC_ALL=C sort | xargs sha1sum; sha1sum "$EXT/package.json" "$EXT/tsconfig.json" package-lock.json; } | sha1sum | cut -c1-40)
 if [ "$force" = 1 ] || [ ! -f "$OUT/.minitron-stamp" ] || [ "$(cat "$OUT/.minitron-stamp")" != "$src_hash" ]; then
   echo "[labextension] tsc"
   rm -rf "$EXT/lib"

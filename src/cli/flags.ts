@@ -1,17 +1,16 @@
 /**
- * Flag handling shared by every CLI subcommand: node:util parseArgs behind withUsage (unknown or malformed flags
- * become a CliError that shows the usage), and typed checks of flag values.
+ * Flag handling shared by every CLI subcommand: node:util parseArgs behind parseCommand (unknown or malformed flags
+ * become a CliError that shows the usage; --help / -h prints the usage), and typed checks of flag values, whose
+ * closed sets are the library's value tables (their keys are the accepted words and the usage text).
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.js';
 
 /** A command-line problem (bad flag value, missing file); main prints the message without a stack. */
 export class CliError extends UsageError {}
 
-/**
- * Runs a flag parser, turning its errors (unknown or malformed flags) into a CliError that shows the usage.
- * @example const { values } = withUsage(() => parseArgs({ args: argv, options }), USAGE);
- */
-export function withUsage<T>(parse: () => T, usage: string): T {
+/** Runs a flag parser, turning its errors (unknown or malformed flags) into a CliError that shows the usage. */
+function withUsage<T>(parse: () => T, usage: string): T {
   try {
     return parse();
   } catch (e) {
@@ -45,11 +44,83 @@ export function numFlag(name: string, v: string | undefined, dflt: number): numb
 }
 
 /**
- * A flag restricted to a set of words, or its default when absent.
- * @example oneOf('--mode', 'ce', ['kd', 'ce'] as const, 'kd') // 'ce'
+ * The words of a value table for usage text, joined by `sep`.
+ * @example words(AGGREGATIONS) // 'mean|l2|var'
  */
-export function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[], dflt: T): T {
+export function words(table: object, sep = '|'): string {
+  return Object.keys(table).join(sep);
+}
+
+/**
+ * A flag restricted to the keys of a value table, or its default when absent.
+ * @example oneOf('--agg-seq', 'l2', AGGREGATIONS, 'mean') // 'l2'
+ */
+export function oneOf<T extends object>(name: string, v: string | undefined, table: T, dflt: keyof T & string): keyof T & string {
   if (v === undefined) return dflt;
-  if (!(allowed as readonly string[]).includes(v)) throw new CliError(`${name}: expected one of ${allowed.join('|')}, got "${v}"`);
-  return v as T;
+  if (!Object.hasOwn(table, v)) throw new CliError(`${name}: expected one of ${words(table)}, got "${v}"`);
+  return v as keyof T & string;
+}
+
+/**
+ * A comma-separated flag whose items are keys of a value table, or its default when absent.
+ * @example someOf('--depth', 'ppl,mc', DEPTH_METRICS, ['ppl'], 'metric') // ['ppl', 'mc']
+ */
+export function someOf<T extends object>(name: string, v: string | undefined, table: T, dflt: (keyof T & string)[], noun = 'item'): (keyof T & string)[] {
+  if (v === undefined) return dflt;
+  const items = v.split(',').filter((s) => s !== '');
+  for (const s of items) if (!Object.hasOwn(table, s)) throw new CliError(`${name}: unknown ${noun} "${s}", expected some of ${words(table, ',')}`);
+  return items as (keyof T & string)[];
+}
+
+/** The flags of one subcommand, as node:util parseArgs takes them (--help / -h is added). */
+export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** A parsed command line: string flags, boolean flags and positionals. */
+export interface ParsedCommand {
+  readonly values: Readonly<Partial<Record<string, string>>>;
+  readonly switches: Readonly<Partial<Record<string, boolean>>>;
+  readonly positionals: string[];
+}
+
+/**
+ * Parses a subcommand's arguments: unknown or malformed flags throw a CliError with the usage; --help / -h prints the
+ * usage to stdout and returns null (the command then returns, exit status 0).
+ * @example const args = parseCommand(argv, stringFlags(['out']), USAGE); if (!args) return;
+ */
+export function parseCommand(argv: string[], options: CommandOptions, usage: string, allowPositionals = true): ParsedCommand | null {
+  const parsed = withUsage(() => parseArgs({
+    args: argv, allowPositionals, strict: true, options: { ...options, help: { type: 'boolean', short: 'h' } },
+  }), usage);
+  const values: Partial<Record<string, string>> = {}, switches: Partial<Record<string, boolean>> = {};
+  for (const [k, x] of Object.entries(parsed.values)) {
+    if (typeof x === 'string') values[k] = x;
+    else if (typeof x === 'boolean') switches[k] = x;
+  }
+  if (switches.help) {
+    console.log(usage);
+    return null;
+  }
+  return { values, switches, positionals: parsed.positionals };
+}
+
+/**
+ * String flags by name, for parseCommand.
+ * @example parseCommand(argv, stringFlags(['out', 'samples']), USAGE)
+ */
+export function stringFlags(names: readonly string[]): CommandOptions {
+  return Object.fromEntries(names.map((k) => [k, { type: 'string' as const }]));
+}
+
+/**
+ * Help lines for a flag whose values are a value table: one `  --flag word  help` line per key (the help is the
+ * table's string value or its `help` field).
+ * @example choiceHelp('--agg-seq', AGGREGATIONS) // '  --agg-seq mean   mean\n  --agg-seq l2  ...'
+ */
+export function choiceHelp(flag: string, table: Record<string, string | { readonly help: string }>): string {
+  const keys = Object.keys(table);
+  const width = Math.max(...keys.map((k) => k.length));
+  return keys.map((k) => {
+    const v = table[k] as string | { readonly help: string };
+    return `  ${flag} ${k.padEnd(width)}  ${typeof v === 'string' ? v : v.help}`;
+  }).join('\n');
 }

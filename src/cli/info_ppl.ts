@@ -4,19 +4,23 @@
 import { selectBackend } from '../backend/index.js';
 import { loadModel, paramCounts, readConfig } from '../io/checkpoint.js';
 import { perplexity } from '../eval/perplexity.js';
-import { parseArgs } from 'node:util';
-import { CliError, intFlag, withUsage } from './flags.js';
+import { CliError, intFlag, parseCommand, stringFlags } from './flags.js';
 import { readTextFile } from '../io/files.js';
 import { checkSeqLen } from '../io/config.js';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
+/** Usage of `minitron info`. */
+export const INFO_USAGE = 'usage: minitron info <model-dir>';
+/** Usage of `minitron ppl`. */
+export const PPL_USAGE = 'usage: minitron ppl <model-dir> <text-file> [--seq-len N] [--stride N] [--max-tokens N] [--batch N]';
+
 /** Print the spec and parameter counts per component. @example await infoCmd(['.cache/models/smollm2-135m']) */
 export async function infoCmd(argv: string[]): Promise<void> {
-  const usage = 'usage: minitron info <model-dir>';
-  const { positionals } = withUsage(() => parseArgs({ args: argv, allowPositionals: true, options: {} }), usage);
-  const dir = positionals[0];
-  if (!dir || positionals.length > 1) throw new CliError(usage);
+  const args = parseCommand(argv, {}, INFO_USAGE);
+  if (!args) return;
+  const [dir] = args.positionals;
+  if (!dir || args.positionals.length > 1) throw new CliError(INFO_USAGE);
   const { spec } = readConfig(dir);
   console.log(`model ${dir}`);
   for (const [k, v] of Object.entries(spec)) console.log(`  ${k.padEnd(16)} ${JSON.stringify(v)}`);
@@ -27,12 +31,11 @@ export async function infoCmd(argv: string[]): Promise<void> {
 
 /** Perplexity of a text file; prints `ppl <value>` last. @example await pplCmd(['m', 'moby.txt', '--max-tokens', '4096']) */
 export async function pplCmd(argv: string[]): Promise<void> {
-  const usage = 'usage: minitron ppl <model-dir> <text-file> [--seq-len N] [--stride N] [--max-tokens N] [--batch N]';
-  const { values: v, positionals } = withUsage(() => parseArgs({ args: argv, allowPositionals: true, options: {
-    'seq-len': { type: 'string' }, stride: { type: 'string' }, 'max-tokens': { type: 'string' }, batch: { type: 'string' },
-  } }), usage);
+  const args = parseCommand(argv, stringFlags(['seq-len', 'stride', 'max-tokens', 'batch']), PPL_USAGE);
+  if (!args) return;
+  const { values: v, positionals } = args;
   const [dir, textFile] = positionals;
-  if (!dir || !textFile || positionals.length > 2) throw new CliError(usage);
+  if (!dir || !textFile || positionals.length > 2) throw new CliError(PPL_USAGE);
   const text = readTextFile(textFile, 'a text file');
   const seqLen = intFlag('--seq-len', v['seq-len'], 256);
   const stride = intFlag('--stride', v.stride, seqLen);

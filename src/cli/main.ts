@@ -1,30 +1,26 @@
 /**
- * The `minitron` command line: thin dispatch to subcommands.
+ * The `minitron` command line: thin dispatch to subcommands; `minitron <command> --help` prints a command's usage.
  */
 import { describeError } from '../io/files.js';
-import { infoCmd, pplCmd } from './info_ppl.js';
-import { distillCmd } from './distill.js';
-import { importanceCmd } from './importance.js';
-import { pruneCmd } from './prune.js';
-import { searchCmd } from './search.js';
+import { INFO_USAGE, PPL_USAGE, infoCmd, pplCmd } from './info_ppl.js';
+import { DISTILL_USAGE, distillCmd } from './distill.js';
+import { IMPORTANCE_USAGE, importanceCmd } from './importance.js';
+import { PRUNE_USAGE, pruneCmd } from './prune.js';
+import { SEARCH_USAGE, searchCmd } from './search.js';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  info: infoCmd,
-  ppl: pplCmd,
-  importance: importanceCmd,
-  prune: pruneCmd,
-  search: searchCmd,
-  distill: distillCmd,
-};
+/** The subcommands: what each does, its usage and its entry point. */
+const COMMANDS = {
+  info: { help: 'spec and parameter counts', usage: INFO_USAGE, run: infoCmd },
+  ppl: { help: 'perplexity of a text file', usage: PPL_USAGE, run: pplCmd },
+  importance: { help: 'activation and depth importance report', usage: IMPORTANCE_USAGE, run: importanceCmd },
+  prune: { help: 'prune to target sizes or a plan, export a checkpoint', usage: PRUNE_USAGE, run: pruneCmd },
+  search: { help: 'rank candidate architectures under a parameter budget', usage: SEARCH_USAGE, run: searchCmd },
+  distill: { help: 'distil (or fine-tune) a student, export a checkpoint', usage: DISTILL_USAGE, run: distillCmd },
+} as const satisfies Record<string, { help: string; usage: string; run: (argv: string[]) => Promise<void> }>;
 
-const USAGE = `usage: minitron <command> [args]
+const USAGE = `usage: minitron <command> [args]   (minitron <command> --help shows a command's options)
 commands:
-  info <model-dir>                                  spec and parameter counts
-  ppl <model-dir> <text-file> [--seq-len N] [--stride N] [--max-tokens N]   perplexity
-  importance <model-dir> <text-file> --out report.json [--samples N] [--seq-len N] [--agg-seq mean|l2|var] [--agg-batch mean|l2|var] [--depth ppl,bi,taylor]
-  prune <model-dir> --report report.json (--hidden N --ffn N --heads N --layers N | --plan plan.json) --out <dir>
-  search <model-dir> --report report.json --params <N|60M>
-  distill --teacher <dir> --student <dir> --data <text-file> --steps N --out <dir> [--eval <text-file>] [--resume]`;
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)} ${c.help}\n      ${c.usage.split('\n')[0].replace('usage: minitron ', '')}`).join('\n')}`;
 
 /**
  * Runs one subcommand and lets its error propagate (main prints it); false when argv names no command.
@@ -32,9 +28,9 @@ commands:
  */
 export async function runCommand(argv: string[]): Promise<boolean> {
   const [cmd, ...rest] = argv;
-  const run = cmd ? COMMANDS[cmd] : undefined;
-  if (!run) return false;
-  await run(rest);
+  const entry = cmd !== undefined && Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd as keyof typeof COMMANDS] : undefined;
+  if (!entry) return false;
+  await entry.run(rest);
   return true;
 }
 
@@ -43,8 +39,9 @@ export async function main(argv: string[]): Promise<void> {
   const cmd = argv[0];
   try {
     if (await runCommand(argv)) return;
-    console.error(USAGE);
-    process.exitCode = cmd && cmd !== '--help' ? 2 : 0;
+    const asked = cmd === undefined || cmd === '--help' || cmd === '-h';
+    (asked ? console.log : console.error)(USAGE);
+    process.exitCode = asked ? 0 : 2;
   } catch (e) {
     reportError(cmd, e);
   }

@@ -7,28 +7,26 @@ import { validatePlan } from '../prune/validate.js';
 import { exportPruned } from '../prune/export.js';
 import { formatCount, paramCount } from '../prune/count.js';
 import { readJson } from './prune_common.js';
-import { CliError, intFlag, withUsage } from './flags.js';
 import { checkOutput } from '../io/paths.js';
 import { checkReport } from '../importance/report_check.js';
-import { parseArgs } from 'node:util';
+import { DEPTH_METRICS } from '../importance/depth_metrics.js';
+import { CliError, intFlag, parseCommand, stringFlags, words } from './flags.js';
 
-const USAGE = `usage: minitron prune <model-dir> --report report.json (--hidden N --ffn N --heads N --layers N [--drop-layers i,j]
-  [--depth-metric ppl|bi|taylor|block] | --plan plan.json) --out <dir>`;
+/** Usage of `minitron prune`. */
+export const PRUNE_USAGE = `usage: minitron prune <model-dir> --report report.json (--hidden N --ffn N --heads N --layers N [--drop-layers i,j]
+  [--depth-metric ${words(DEPTH_METRICS)}|block] | --plan plan.json) --out <dir>`;
 
 /**
  * Runs the prune subcommand: plan, slice, export; prints the exported folder and its parameter count last.
  * @example await pruneCmd(['model', '--report', 'r.json', '--hidden', '448', '--out', 'small']);
  */
 export async function pruneCmd(argv: string[]): Promise<void> {
-  const { values: v, positionals: pos } = withUsage(() => parseArgs({ args: argv, allowPositionals: true, options: {
-      report: { type: 'string' }, plan: { type: 'string' }, out: { type: 'string' }, hidden: { type: 'string' }, ffn: { type: 'string' },
-      heads: { type: 'string' }, layers: { type: 'string' }, 'drop-layers': { type: 'string' }, 'depth-metric': { type: 'string' },
-      help: { type: 'boolean' },
-  } }), USAGE);
-  if (v.help) { console.log(USAGE); return; }
-  if (pos.length !== 1 || !v.out) throw new CliError(USAGE);
+  const args = parseCommand(argv, stringFlags(['report', 'plan', 'out', 'hidden', 'ffn', 'heads', 'layers', 'drop-layers', 'depth-metric']), PRUNE_USAGE);
+  if (!args) return;
+  const { values: v, positionals: pos } = args;
+  if (pos.length !== 1 || !v.out) throw new CliError(PRUNE_USAGE);
   const hasTargets = [v.hidden, v.ffn, v.heads, v.layers, v['drop-layers']].some((x) => x !== undefined);
-  if (hasTargets === (v.plan !== undefined)) throw new CliError(`give either target sizes or --plan, not both or neither\n${USAGE}`);
+  if (hasTargets === (v.plan !== undefined)) throw new CliError(`give either target sizes or --plan, not both or neither\n${PRUNE_USAGE}`);
   checkOutput(v.out, { what: '--out', kind: 'dir', mustNotExist: true, inputs: [pos[0], v.report, v.plan] });
   const report = v.report ? checkReport(readJson<ImportanceReport>(v.report, 'importance-report'), v.report, readConfig(pos[0]).spec) : null;
   await selectBackend();

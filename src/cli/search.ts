@@ -1,24 +1,39 @@
 /** `minitron search <model-dir> --report r.json --params <N|60M> [--text file]`: rank candidate architectures by PPL after pruning. */
-import * as fs from 'node:fs';
 import type { ImportanceReport } from '../types.js';
 import { loadModel, readConfig } from '../io/checkpoint.js';
-import { selectBackend } from '../backend/index.js';
-import { searchArchitectures, planForCandidate } from '../prune/search.js';
-import { formatCount, parseCount } from '../prune/count.js';
-import { calibrationBatches, readJson } from './prune_common.js';
-import { CliError, intFlag, withUsage } from './flags.js';
 import { checkOutput } from '../io/paths.js';
 import { checkReport } from '../importance/report_check.js';
 import { readTextFile } from '../io/files.js';
 import { checkSeqLen } from '../io/config.js';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { selectBackend } from '../backend/index.js';
+import { searchArchitectures, planForCandidate, type SearchCandidate } from '../prune/search.js';
+import { formatCount, parseCount } from '../prune/count.js';
+import { readJson } from './prune_common.js';
+import { calibrationBatches } from '../data/calibration.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { DEPTH_METRICS } from '../importance/depth_metrics.js';
+import { CliError, intFlag, parseCommand, stringFlags, words } from './flags.js';
 import { rescoreWithDistillation } from '../distill/search_kd.js';
 
-const USAGE = `usage: minitron search <model-dir> --report report.json --params <N|60M> --text <file> [--samples N] [--seq-len N]
+/** Usage of `minitron search`. */
+export const SEARCH_USAGE = `usage: minitron search <model-dir> --report report.json --params <N|60M> --text <file> [--samples N] [--seq-len N]
   [--top-k N] [--hidden-multiple N] [--ffn-multiple N] [--layer-multiple N] [--max-width 0.4] [--max-depth 0.2]
-  [--depth-metric ppl|bi] [--plan-out best-plan.json] [--distill-steps N --distill-top N]
+  [--depth-metric ${words(DEPTH_METRICS)}|block] [--plan-out best-plan.json] [--distill-steps N --distill-top N]
   (--distill-steps: retrain the best --distill-top candidates N steps by distillation on --text, rank by PPL after it)`;
+
+const FLAGS = stringFlags(['report', 'params', 'text', 'samples', 'seq-len', 'top-k', 'hidden-multiple', 'ffn-multiple', 'layer-multiple',
+  'max-width', 'max-depth', 'depth-metric', 'plan-out', 'distill-steps', 'distill-top']);
+
+/** Prints candidates best first: rank, target sizes, parameters and the perplexity `pplOf` gives. */
+function printRanking<C extends SearchCandidate>(ranked: C[], pplOf: (c: C) => number): void {
+  console.log('rank  hidden  ffn    heads  layers  params    ppl');
+  ranked.forEach((c, i) => {
+    const t = c.target;
+    console.log(`${String(i + 1).padEnd(6)}${String(t.hiddenSize).padEnd(8)}${String(t.ffnHiddenSize).padEnd(7)}${String(t.numHeads).padEnd(7)}` +
+      `${String(t.numLayers).padEnd(8)}${formatCount(c.params).padEnd(10)}${pplOf(c).toFixed(3)}`);
+  });
+}
 
 function frac(name: string, s: string | undefined, d: number): number {
   if (s === undefined) return d;
@@ -32,22 +47,18 @@ function frac(name: string, s: string | undefined, d: number): number {
  * @example await searchCmd(['model', '--report', 'r.json', '--params', '90M', '--text', 'moby.txt']);
  */
 export async function searchCmd(argv: string[]): Promise<void> {
-  const { values: v, positionals: pos } = withUsage(() => parseArgs({ args: argv, allowPositionals: true, options: {
-      report: { type: 'string' }, params: { type: 'string' }, text: { type: 'string' }, samples: { type: 'string' },
-      'seq-len': { type: 'string' }, 'top-k': { type: 'string' }, 'hidden-multiple': { type: 'string' }, 'ffn-multiple': { type: 'string' },
-      'layer-multiple': { type: 'string' }, 'max-width': { type: 'string' }, 'max-depth': { type: 'string' },
-      'depth-metric': { type: 'string' }, 'plan-out': { type: 'string' }, help: { type: 'boolean' },
-      'distill-steps': { type: 'string' }, 'distill-top': { type: 'string' },
-  } }), USAGE);
-  if (v.help) { console.log(USAGE); return; }
-  if (pos.length !== 1 || !v.report || !v.params || !v.text) throw new CliError(USAGE);
+  const args = parseCommand(argv, FLAGS, SEARCH_USAGE);
+  if (!args) return;
+  const { values: v, positionals: pos } = args;
+  if (pos.length !== 1 || !v.report || !v.params || !v.text) throw new CliError(SEARCH_USAGE);
   if (v['plan-out']) checkOutput(v['plan-out'], { what: '--plan-out', kind: 'file', inputs: [pos[0], v.report, v.text] });
   const text = readTextFile(v.text, 'a calibration text file');
   let budget: number;
   try { budget = parseCount(v.params); } catch (e) { throw new CliError(`--params: ${(e as Error).message}`); }
-  const report = checkReport(readJson<ImportanceReport>(v.report, 'importance-report'), v.report, readConfig(pos[0]).spec);
+  const { spec } = readConfig(pos[0]);
+  const report = checkReport(readJson<ImportanceReport>(v.report, 'importance-report'), v.report, spec);
   const seqLen = intFlag('--seq-len', v['seq-len'], 128);
-  checkSeqLen(readConfig(pos[0]).spec, seqLen, path.join(pos[0], 'config.json'));
+  checkSeqLen(spec, seqLen, path.join(pos[0], 'config.json'));
   await selectBackend();
   const model = await loadModel(pos[0]);
   const tok = model.tokenizer;
@@ -62,12 +73,7 @@ export async function searchCmd(argv: string[]): Promise<void> {
     depthMetric: v['depth-metric'],
     onProgress: (d, n, c) => process.stderr.write(`[search] ${d}/${n} ${JSON.stringify(c.target)} ppl ${c.ppl?.toFixed(2)}\n`),
   });
-  console.log('rank  hidden  ffn    heads  layers  params    ppl');
-  ranked.forEach((c, i) => {
-    const t = c.target;
-    console.log(`${String(i + 1).padEnd(6)}${String(t.hiddenSize).padEnd(8)}${String(t.ffnHiddenSize).padEnd(7)}${String(t.numHeads).padEnd(7)}` +
-      `${String(t.numLayers).padEnd(8)}${formatCount(c.params).padEnd(10)}${c.ppl!.toFixed(3)}`);
-  });
+  printRanking(ranked, (c) => c.ppl!);
   let best = ranked[0];
   const kdSteps = intFlag('--distill-steps', v['distill-steps'], 0);
   if (kdSteps > 0) {
@@ -76,16 +82,11 @@ export async function searchCmd(argv: string[]): Promise<void> {
       onProgress: (d, n, c) => process.stderr.write(`[search] distilled ${d}/${n} ${JSON.stringify(c.target)} ppl ${c.kdPpl.toFixed(2)}\n`),
     });
     console.log(`after ${kdSteps} distillation steps:`);
-    console.log('rank  hidden  ffn    heads  layers  params    ppl');
-    kd.forEach((c, i) => {
-      const t = c.target;
-      console.log(`${String(i + 1).padEnd(6)}${String(t.hiddenSize).padEnd(8)}${String(t.ffnHiddenSize).padEnd(7)}${String(t.numHeads).padEnd(7)}` +
-        `${String(t.numLayers).padEnd(8)}${formatCount(c.params).padEnd(10)}${c.kdPpl.toFixed(3)}`);
-    });
+    printRanking(kd, (c) => c.kdPpl);
     best = kd[0];
   }
   if (v['plan-out']) {
-    fs.writeFileSync(v['plan-out'], JSON.stringify(planForCandidate(model.spec, report, best, v['depth-metric']), null, 1));
+    writeFileAtomic(v['plan-out'], JSON.stringify(planForCandidate(model.spec, report, best, v['depth-metric']), null, 1));
     console.log(v['plan-out']);
   }
 }

@@ -3,6 +3,7 @@
  * A bundle maps MIME types to payloads; JSON types (`*json`) carry JSON objects, never strings.
  */
 import type { ArchPlan, ImportanceReport, ModelSpec, TrainHistory } from '../types.js';
+import { minitronMime } from '../plan_core/comm.js';
 import { renderArchPlan, renderImportance, renderModelSpec, renderModelSummary, renderTrainHistory } from './renderers.js';
 import type { ModelSummary, Rendered } from './renderers.js';
 import type { Stamp } from '../io/stamp.js';
@@ -21,7 +22,7 @@ const TAGGED_KINDS: ReadonlySet<string> = new Set(DISPLAY_KINDS.filter((k) => k 
 
 /** MIME type of a library object's JSON payload. @example mimeTypeOf('arch-plan') // 'application/vnd.minitron.arch-plan+json' */
 export function mimeTypeOf(kind: DisplayKind): string {
-  return `application/vnd.minitron.${kind}+json`;
+  return minitronMime(kind);
 }
 
 function isObj(x: unknown): x is Record<string, unknown> {

@@ -8,7 +8,7 @@ import type { ArchPlan, ImportanceReport } from '../types.js';
 import { getCommProvider, registerCommTarget } from './comm.js';
 import type { CommData } from './comm.js';
 import { toMimeBundle } from './mime.js';
-import { PLAN_COMM_TARGET, PLAN_MIME, type PlanReply } from '../plan_core/comm.js';
+import { PLAN_ACTIONS, PLAN_COMM_TARGET, PLAN_MIME, type PlanReply } from '../plan_core/comm.js';
 import { PlanError } from '../plan_core/errors.js';
 import { validatePlan } from '../plan_core/validate.js';
 import type { MimeBundle } from './mime.js';
@@ -81,7 +81,9 @@ export function checkEditedPlan(original: ArchPlan, edited: unknown): ArchPlan {
  * @example comm.send(handlePlanMessage(data))
  */
 export function handlePlanMessage(data: Json): PlanReply {
-  if (data.action !== 'apply') return { ok: false, error: `display/plan_editor.ts: unknown action ${JSON.stringify(data.action)} (expected 'apply')` };
+  if (!(PLAN_ACTIONS as readonly unknown[]).includes(data.action)) {
+    return { ok: false, error: `display/plan_editor.ts: unknown action ${JSON.stringify(data.action)} (expected one of ${PLAN_ACTIONS.join(', ')})` };
+  }
   const reg = registry();
   const id = typeof data.editorId === 'string' ? data.editorId : null;
   const st = (id !== null ? reg.get(id) : undefined) ?? (id === null ? [...reg.values()].pop() : undefined);

@@ -2,11 +2,11 @@
  * Seeded batch sampler over a token stream: non-overlapping windows of seqLen tokens, visited in a
  * shuffled order per epoch. Its whole position (epoch, cursor, RNG state) is plain JSON for checkpoints.
  */
-import { MinitronError } from '../errors.js';
-import { Rng } from './rng.js';
+import { DataError } from '../errors.js';
+import { Rng } from '../data/rng.js';
 
 /** Raised on invalid data or sampler state. */
-export class DistillDataError extends MinitronError {
+export class DistillDataError extends DataError {
 }
 
 /** Saved position of a sampler. */
@@ -63,15 +63,23 @@ export class WindowSampler {
   /** The next b windows (wrapping into a new shuffled epoch when needed) as [b * seqLen] int32. */
   next(b: number): Int32Array {
     const out = new Int32Array(b * this.seqLen);
+    this.nextWindows(b).forEach((w, i) => {
+      for (let j = 0; j < this.seqLen; j++) out[i * this.seqLen + j] = this.ids[w * this.seqLen + j] as number;
+    });
+    return out;
+  }
+
+  /** The indices of the next b windows (window w = tokens [w·seqLen, (w+1)·seqLen)); next(b) reads the same ones. */
+  nextWindows(b: number): number[] {
+    const out: number[] = [];
     for (let i = 0; i < b; i++) {
       if (this.st.cursor >= this.windows) {
         const d = this.drawOrder(this.st.rng);
         this.st = { epoch: this.st.epoch + 1, cursor: 0, epochRng: this.st.rng, rng: d.after };
         this.order = d.order;
       }
-      const w = this.order[this.st.cursor] as number;
+      out.push(this.order[this.st.cursor] as number);
       this.st.cursor += 1;
-      for (let j = 0; j < this.seqLen; j++) out[i * this.seqLen + j] = this.ids[w * this.seqLen + j] as number;
     }
     return out;
   }

@@ -7,5 +7,6 @@ export * from './train_state.js';
 export * from './kernels.js';
 export { microStep, type ForwardFn, type ModelLike, type StatePair, type TapPoint, type MicroInputs, type MicroResult } from './step.js';
 export * from './trainer.js';
-export { Rng as DistillRng } from './rng.js';
 export * from './search_kd.js';
+export * from './teacher_cache.js';
+export * from './cached_kl.js';

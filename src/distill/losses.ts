@@ -7,16 +7,30 @@ import { MinitronError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import '../backend/gradients.js';
 import { klDivLogits } from '../backend/fused_ops.js';
+import { nllFromLogits } from '../eval/nll.js';
+import { LOSS_TERMS, LOSS_TERM_NAMES, type LossTerm } from '../types.js';
 
 /** Raised when loss inputs have wrong shapes, dtypes or options. */
 export class DistillLossError extends MinitronError {
 }
 
-/** Which logit loss to use between teacher and student. */
-export type LogitLossKind = 'forward_kl' | 'reverse_kl' | 'topk_kl';
+/**
+ * Logit losses between teacher and student, with their CLI help text (defined below, after the functions).
+ * @example Object.keys(LOGIT_LOSSES) // ['forward_kl', 'reverse_kl', 'topk_kl']
+ */
+export type LogitLossKind = keyof typeof LOGIT_LOSSES;
+
+/**
+ * Intermediate-state distances with their CLI help text.
+ * @example Object.keys(STATE_LOSSES).join('|') // 'cosine|mse'
+ */
+export const STATE_LOSSES = {
+  cosine: 'mean (1 - cos) over positions',
+  mse: 'mean squared error over elements',
+} as const;
 
 /** Intermediate-state distance. */
-export type StateLossKind = 'cosine' | 'mse';
+export type StateLossKind = keyof typeof STATE_LOSSES;
 
 /** Options of the logit losses. */
 export interface LogitLossOptions {
@@ -120,21 +134,28 @@ export function topKKl(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, opts:
   });
 }
 
+/** A logit loss: teacher logits [..., V], student logits [..., V] -> mean scalar. */
+export type LogitLossFn = (teacherLogits: tf.Tensor, studentLogits: tf.Tensor, opts?: Partial<LogitLossOptions>) => tf.Scalar;
+
+/** The logit losses: what each computes (usage text) and its function. */
+export const LOGIT_LOSSES = {
+  forward_kl: { help: 'KL(teacher || student)', fn: forwardKl },
+  reverse_kl: { help: 'KL(student || teacher)', fn: reverseKl },
+  topk_kl: { help: 'KL over the teacher\'s top-k tokens (--top-k)', fn: topKKl },
+} as const satisfies Record<string, { help: string; fn: LogitLossFn }>;
+
 /**
  * Logit loss by kind.
  * @example const l = logitLoss('forward_kl', tLogits, sLogits, { temperature: 2 });
  */
 export function logitLoss(kind: LogitLossKind, teacherLogits: tf.Tensor, studentLogits: tf.Tensor, opts: Partial<LogitLossOptions> = {}): tf.Scalar {
-  switch (kind) {
-    case 'forward_kl': return forwardKl(teacherLogits, studentLogits, opts);
-    case 'reverse_kl': return reverseKl(teacherLogits, studentLogits, opts);
-    case 'topk_kl': return topKKl(teacherLogits, studentLogits, opts);
-    default: throw new DistillLossError(`losses: unknown logit loss kind '${String(kind)}' (expected forward_kl | reverse_kl | topk_kl)`);
-  }
+  const entry = Object.hasOwn(LOGIT_LOSSES, kind) ? LOGIT_LOSSES[kind] : undefined;
+  if (!entry) throw new DistillLossError(`losses: unknown logit loss kind '${String(kind)}' (expected ${Object.keys(LOGIT_LOSSES).join(' | ')})`);
+  return entry.fn(teacherLogits, studentLogits, opts);
 }
 
 /**
- * Mean cross-entropy of logits [..., V] against int32 targets [...].
+ * Mean cross-entropy of logits [..., V] against int32 targets [...] (the shared gather-based NLL of eval/nll.ts).
  * @example const l = crossEntropy(logits, tf.tensor1d([3, 1], 'int32')); // logits [2, V]
  */
 export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
@@ -143,11 +164,7 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
   if (lead.length !== targets.rank || lead.some((d, i) => d !== targets.shape[i])) {
     throw new DistillLossError(`losses: crossEntropy targets shape [${targets.shape}] must equal logits shape without its last axis [${lead}]`);
   }
-  return tf.tidy(() => {
-    const ls = tf.logSoftmax(flat2d(logits, 'logits')) as tf.Tensor2D; // [N, V]
-    const picked = pickRows(ls, tf.reshape(targets, [targets.size, 1]) as tf.Tensor2D); // [N, 1]
-    return tf.neg(tf.mean(picked)) as tf.Scalar;
-  });
+  return tf.tidy(() => tf.mean(nllFromLogits(logits, targets)) as tf.Scalar);
 }
 
 /**
@@ -170,7 +187,7 @@ export function stateLoss(student: tf.Tensor, teacher: tf.Tensor, proj: tf.Tenso
     const t2 = tf.reshape(teacher, [teacher.size / dt, dt]); // [N, Dt]
     const p = proj === null ? s2 : tf.matMul(s2, proj, false, true); // [N, Dt]
     if (kind === 'mse') return tf.mean(tf.square(tf.sub(p, t2))) as tf.Scalar;
-    if (kind !== 'cosine') throw new DistillLossError(`losses: unknown state loss kind '${String(kind)}' (expected cosine | mse)`);
+    if (kind !== 'cosine') throw new DistillLossError(`losses: unknown state loss kind '${String(kind)}' (expected ${Object.keys(STATE_LOSSES).join(' | ')})`);
     const eps = 1e-8;
     const dot = tf.sum(tf.mul(p, t2), -1); // [N]
     const np = tf.sqrt(tf.add(tf.sum(tf.square(p), -1), eps)); // [N]
@@ -179,12 +196,23 @@ export function stateLoss(student: tf.Tensor, teacher: tf.Tensor, proj: tf.Tenso
   });
 }
 
-/** Weights of the combined objective L = ce·L_CE + kl·L_logits + is·L_is. */
-export interface LossWeights {
-  ce: number;
-  kl: number;
-  is: number;
-}
+/** Weights of the combined objective L = Σ weight·term over LOSS_TERMS (ce·L_CE + kl·L_logits + is·L_is). */
+export type LossWeights = Record<LossTerm, number>;
+
+/** Default weights, from LOSS_TERMS: logit KL only (as in 2408.11796). */
+export const DEFAULT_LOSS_WEIGHTS: LossWeights = Object.fromEntries(LOSS_TERM_NAMES.map((t) => [t, LOSS_TERMS[t].defaultWeight])) as LossWeights;
+
+/**
+ * Training modes and the loss weights each starts from (options merge over them).
+ * @example DISTILL_MODES.ce.weights // { kl: 0, ce: 1, is: 0 }
+ */
+export const DISTILL_MODES = {
+  kd: { help: 'distil the student from the teacher', weights: DEFAULT_LOSS_WEIGHTS },
+  ce: { help: 'fine-tune on the data with cross-entropy only (no teacher)', weights: Object.fromEntries(LOSS_TERM_NAMES.map((t) => [t, t === 'ce' ? 1 : 0])) as LossWeights },
+} as const satisfies Record<string, { help: string; weights: LossWeights }>;
+
+/** A training mode. */
+export type DistillMode = keyof typeof DISTILL_MODES;
 
 /** Options of the combined distillation loss. */
 export interface CombinedLossOptions extends LogitLossOptions {
@@ -198,7 +226,7 @@ export interface CombinedLossOptions extends LogitLossOptions {
 /** Defaults: logit KL only (as in 2408.11796), cosine states, no balancing. */
 export const DEFAULT_COMBINED_LOSS_OPTIONS: CombinedLossOptions = {
   ...DEFAULT_LOGIT_LOSS_OPTIONS,
-  weights: { ce: 0, kl: 1, is: 0 },
+  weights: DEFAULT_LOSS_WEIGHTS,
   logitLoss: 'forward_kl',
   stateLoss: 'cosine',
   scaleIsToLogits: false,
@@ -214,13 +242,43 @@ export interface CombinedLossInputs {
   states: { student: tf.Tensor; teacher: tf.Tensor; proj: tf.Tensor | null }[];
 }
 
-/** The parts of a combined loss (scalars; total is what to differentiate). */
-export interface CombinedLoss {
-  total: tf.Scalar;
-  ce: tf.Scalar | null;
-  kl: tf.Scalar | null;
-  is: tf.Scalar | null;
+/** The parts of a combined loss (scalars, null where not computed; total is what to differentiate). */
+export type CombinedLoss = { total: tf.Scalar } & Record<LossTerm, tf.Scalar | null>;
+
+/** How each loss term is computed: whether it is needed for these options, and its value given the terms before it. */
+interface TermImpl {
+  needed(o: CombinedLossOptions): boolean;
+  compute(inp: CombinedLossInputs, o: CombinedLossOptions, before: Partial<Record<LossTerm, tf.Scalar | null>>): tf.Scalar;
 }
+
+const TERM_IMPLS: Record<LossTerm, TermImpl> = {
+  kl: {
+    needed: (o) => o.weights.kl !== 0 || (o.weights.is !== 0 && o.scaleIsToLogits),
+    compute: (inp, o) => {
+      if (inp.teacherLogits === null) throw new DistillLossError('losses: combinedLoss weights.kl != 0 needs teacherLogits');
+      return logitLoss(o.logitLoss, inp.teacherLogits, inp.studentLogits, o);
+    },
+  },
+  ce: {
+    needed: (o) => o.weights.ce !== 0,
+    compute: (inp) => {
+      if (inp.targets === null) throw new DistillLossError('losses: combinedLoss weights.ce != 0 needs targets');
+      const s = inp.studentLogits as tf.Tensor3D;
+      const sl = s.rank === 3 ? tf.slice(s, [0, 0, 0], [s.shape[0], s.shape[1] - 1, s.shape[2]]) : s; // [B, T-1, V]
+      return crossEntropy(sl, inp.targets);
+    },
+  },
+  is: {
+    needed: (o) => o.weights.is !== 0,
+    compute: (inp, o, before) => {
+      if (inp.states.length === 0) throw new DistillLossError('losses: combinedLoss weights.is != 0 needs at least one state pair');
+      const is = tf.addN(inp.states.map((p) => stateLoss(p.student, p.teacher, p.proj, o.stateLoss))) as tf.Scalar;
+      const kl = before.kl ?? null;
+      if (!o.scaleIsToLogits || kl === null) return is;
+      return tf.mul(is, stopGradient(tf.div(kl, tf.maximum(is, 1e-12)))) as tf.Scalar; // constant factor
+    },
+  },
+};
 
 /**
  * Combined distillation objective; CE uses logits[:, :-1] against targets. Caller disposes the returned scalars.
@@ -228,36 +286,15 @@ export interface CombinedLoss {
  */
 export function combinedLoss(inp: CombinedLossInputs, opts: Partial<CombinedLossOptions> = {}): CombinedLoss {
   const o = { ...DEFAULT_COMBINED_LOSS_OPTIONS, ...opts, weights: { ...DEFAULT_COMBINED_LOSS_OPTIONS.weights, ...opts.weights } };
-  const w = o.weights;
   return tf.tidy(() => {
+    const parts: Partial<Record<LossTerm, tf.Scalar | null>> = {};
     const terms: tf.Scalar[] = [];
-    let ce: tf.Scalar | null = null;
-    let kl: tf.Scalar | null = null;
-    let is: tf.Scalar | null = null;
-    if (w.ce !== 0) {
-      if (inp.targets === null) throw new DistillLossError('losses: combinedLoss weights.ce != 0 needs targets');
-      const s = inp.studentLogits as tf.Tensor3D;
-      const sl = s.rank === 3 ? tf.slice(s, [0, 0, 0], [s.shape[0], s.shape[1] - 1, s.shape[2]]) : s; // [B, T-1, V]
-      ce = crossEntropy(sl, inp.targets);
-      terms.push(tf.mul(ce, w.ce));
+    for (const t of LOSS_TERM_NAMES) {
+      const part = TERM_IMPLS[t].needed(o) ? TERM_IMPLS[t].compute(inp, o, parts) : null;
+      parts[t] = part;
+      if (part !== null && o.weights[t] !== 0) terms.push(tf.mul(part, o.weights[t]));
     }
-    if (w.kl !== 0 || (w.is !== 0 && o.scaleIsToLogits)) {
-      if (inp.teacherLogits === null) throw new DistillLossError('losses: combinedLoss weights.kl != 0 needs teacherLogits');
-      kl = logitLoss(o.logitLoss, inp.teacherLogits, inp.studentLogits, o);
-      if (w.kl !== 0) terms.push(tf.mul(kl, w.kl));
-    }
-    if (w.is !== 0) {
-      if (inp.states.length === 0) throw new DistillLossError('losses: combinedLoss weights.is != 0 needs at least one state pair');
-      const parts = inp.states.map((p) => stateLoss(p.student, p.teacher, p.proj, o.stateLoss));
-      is = tf.addN(parts) as tf.Scalar;
-      if (o.scaleIsToLogits && kl !== null) {
-        const ratio = stopGradient(tf.div(kl, tf.maximum(is, 1e-12))); // constant factor
-        is = tf.mul(is, ratio) as tf.Scalar;
-      }
-      terms.push(tf.mul(is, w.is));
-    }
-    if (terms.length === 0) throw new DistillLossError('losses: combinedLoss all loss weights are 0');
-    const total = tf.addN(terms) as tf.Scalar;
-    return { total, ce, kl, is } as unknown as tf.TensorContainer;
+    if (terms.length === 0) throw new DistillLossError(`losses: combinedLoss all loss weights (${LOSS_TERM_NAMES.join(', ')}) are 0`);
+    return { total: tf.addN(terms) as tf.Scalar, ...parts } as unknown as tf.TensorContainer;
   }) as unknown as CombinedLoss;
 }

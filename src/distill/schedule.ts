@@ -3,8 +3,18 @@
  */
 import { MinitronError } from '../errors.js';
 
+/**
+ * Shapes of the decay after warmup, with what each does (CLI usage text).
+ * @example Object.keys(SCHEDULES).join('|') // 'cosine|linear|constant'
+ */
+export const SCHEDULES = {
+  cosine: 'cosine decay to minLr',
+  linear: 'linear decay to minLr',
+  constant: 'lr held after warmup',
+} as const;
+
 /** Shape of the decay after warmup. */
-export type ScheduleKind = 'cosine' | 'linear' | 'constant';
+export type ScheduleKind = keyof typeof SCHEDULES;
 
 /** Options of a learning-rate schedule. */
 export interface ScheduleOptions {

@@ -1,10 +1,15 @@
 /**
  * One micro-batch of distillation: the teacher forward (no tape), the student forward + backward with
  * tf.variableGrads, and the loss parts as numbers. Tapped states are captured with tf.keep and freed here.
+ * With the model's own forward and the forward KL, the student's lm_head and logit losses run fused
+ * (backend/fused_loss.ts: the student's [B, T, V] logits are never materialised).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec, Params } from '../types.js';
-import { combinedLoss, DistillLossError, type CombinedLossOptions } from './losses.js';
+import { combinedLoss, crossEntropy, DEFAULT_COMBINED_LOSS_OPTIONS, DistillLossError, stateLoss, stopGradient, type CombinedLoss, type CombinedLossOptions } from './losses.js';
+import { forward as modelForward, forwardHidden, lmHeadWeight } from '../model/forward.js';
+import { linearDistillLoss } from '../backend/fused_loss.js';
+import { cachedKl, type CachedTeacher } from './cached_kl.js';
 
 /** A tap point of the forward pass: tap name (e.g. 'block_out') and layer index (-1 for final_norm). */
 export interface TapPoint {
@@ -62,6 +67,80 @@ export interface MicroInputs {
   states: StatePair[];
   ids: tf.Tensor2D; // [B, T] int32
   loss: CombinedLossOptions;
+  /**
+   * Fuse the student's lm_head with the logit losses (default true; MINITRON_FUSED=0 turns it off). Used only when
+   * `forward` is the model's own forward and the logit loss is 'forward_kl' (or has weight 0); same values and gradients.
+   */
+  fusedLoss?: boolean;
+  /** The teacher from a cache (src/distill/teacher_cache.ts) for these ids, used instead of a live teacher forward. */
+  cached?: CachedTeacher | null;
+}
+
+/** Whether microStep takes the fused lm_head + loss path for these inputs. @example usesFusedLoss(inp) // true */
+export function usesFusedLoss(inp: MicroInputs): boolean {
+  const o = inp.loss, w = o.weights;
+  const logitsUsed = w.ce !== 0 || w.kl !== 0 || (w.is !== 0 && o.scaleIsToLogits);
+  return (inp.fusedLoss ?? true) && process.env.MINITRON_FUSED !== '0' && inp.forward === modelForward && logitsUsed &&
+    (o.logitLoss === 'forward_kl' || (w.kl === 0 && !(w.is !== 0 && o.scaleIsToLogits)));
+}
+
+/** Next-token targets of ids [B, T] for every position, −1 at the last one (no target): [B*T] int32. */
+function nextTokenTargets(ids: tf.Tensor2D): tf.Tensor1D {
+  const [b, t] = ids.shape;
+  const v = ids.dataSync() as Int32Array, out = new Int32Array(b * t);
+  for (let i = 0; i < b * t; i++) out[i] = i % t === t - 1 ? -1 : (v[i + 1] as number);
+  return tf.tensor1d(out, 'int32'); // [B*T]
+}
+
+/** The state pairs compared by the intermediate-state loss, from the tapped tensors. */
+function statePairs(inp: MicroInputs, sStates: (tf.Tensor | null)[], tStates: (tf.Tensor | null)[]): CombinedLossInputsStates {
+  return inp.states.map((_, i) => {
+    const s = sStates[i];
+    const te = tStates[i];
+    if (!s || !te) throw new DistillLossError(`distill: state pair ${i} was not tapped (student ${JSON.stringify(inp.states[i]?.student)}, teacher ${JSON.stringify(inp.states[i]?.teacher)})`);
+    return { student: flatHeads(s), teacher: flatHeads(te), proj: inp.vars[inp.projNames[i] as string] as tf.Tensor };
+  });
+}
+type CombinedLossInputsStates = { student: tf.Tensor; teacher: tf.Tensor; proj: tf.Tensor | null }[];
+
+/** combinedLoss with the lm_head and logit losses fused (same parts; states as in combinedLoss). */
+function fusedCombinedLoss(inp: MicroInputs, params: Params, teacherLogits: tf.Tensor3D | null, onTap: MicroTap, states: () => CombinedLossInputsStates): CombinedLoss {
+  const o = { ...DEFAULT_COMBINED_LOSS_OPTIONS, ...inp.loss, weights: { ...DEFAULT_COMBINED_LOSS_OPTIONS.weights, ...inp.loss.weights } };
+  const w = o.weights;
+  const hidden = forwardHidden(inp.studentSpec, params, inp.ids, onTap ? { onTap } : {}); // [B, T, D]
+  const needKl = w.kl !== 0 || (w.is !== 0 && o.scaleIsToLogits);
+  if (needKl && teacherLogits === null) throw new DistillLossError('losses: combinedLoss weights.kl != 0 needs teacherLogits');
+  const targets = w.ce !== 0 ? nextTokenTargets(inp.ids) : null; // [B*T]
+  const r = linearDistillLoss(hidden, lmHeadWeight(inp.studentSpec, params), needKl ? { kind: 'logits', logits: teacherLogits as tf.Tensor3D } : null,
+    targets, { temperature: o.temperature, klWeight: w.kl, ceWeight: w.ce });
+  targets?.dispose();
+  if (w.is === 0) return { total: r.total, kl: w.kl !== 0 ? r.kl : null, ce: r.ce, is: null };
+  const pairs = states();
+  if (pairs.length === 0) throw new DistillLossError('losses: combinedLoss weights.is != 0 needs at least one state pair');
+  let is = tf.addN(pairs.map((p) => stateLoss(p.student, p.teacher, p.proj, o.stateLoss))) as tf.Scalar;
+  if (o.scaleIsToLogits && r.kl !== null) is = tf.mul(is, stopGradient(tf.div(r.kl, tf.maximum(is, 1e-12)))) as tf.Scalar;
+  return { total: tf.add(r.total, tf.mul(is, w.is)) as tf.Scalar, kl: r.kl, ce: r.ce, is };
+}
+/** KL against the cached teacher (+ CE when weighted); a cache has no intermediate states. */
+function cachedCombinedLoss(inp: MicroInputs, cached: CachedTeacher, logits: tf.Tensor3D, targets: tf.Tensor | null): CombinedLoss {
+  const w = inp.loss.weights;
+  if (w.is !== 0) throw new DistillLossError('distill: a teacher cache holds logits only; the intermediate-state loss (weights.is) needs a live teacher');
+  const [b, t, v] = logits.shape;
+  const kl = w.kl !== 0 ? cachedKl(cached, logits, { temperature: inp.loss.temperature }) : null;
+  const ce = targets !== null ? crossEntropy(tf.slice(logits, [0, 0, 0], [b, t - 1, v]), targets) : null;
+  const terms = [kl ? tf.mul(kl, w.kl) : null, ce ? tf.mul(ce, w.ce) : null].filter((x): x is tf.Tensor => x !== null);
+  return { total: (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar, kl, ce, is: null };
+}
+type MicroTap = ((name: string, layer: number, x: tf.Tensor) => void) | null;
+
+/** The teacher's logits [B, T, V] (no tape), tapping its states into tStates when the state loss needs them. */
+function teacherPass(inp: MicroInputs, useStates: boolean, tStates: (tf.Tensor | null)[]): tf.Tensor3D | null {
+  const w = inp.loss.weights;
+  if ((w.kl === 0 && w.is === 0) || inp.cached) return null;
+  if (inp.teacher === null) throw new DistillLossError('distill: the loss needs a teacher (weights.kl or weights.is != 0) but none was given');
+  const teacher = inp.teacher;
+  return tf.tidy(() => inp.forward(teacher.spec, teacher.params, inp.ids,
+    useStates ? { onTap: capture(inp.states.map((s) => s.teacher), tStates) } : {})); // [B, T, V]
 }
 
 /**
@@ -70,19 +149,13 @@ export interface MicroInputs {
  */
 export function microStep(inp: MicroInputs): MicroResult {
   const w = inp.loss.weights;
-  const needTeacher = w.kl !== 0 || w.is !== 0;
   const useStates = w.is !== 0 && inp.states.length > 0;
   const [b, t] = inp.ids.shape;
   const tStates: (tf.Tensor | null)[] = inp.states.map(() => null);
-  let teacherLogits: tf.Tensor3D | null = null;
-  if (needTeacher) {
-    if (inp.teacher === null) throw new DistillLossError('distill: the loss needs a teacher (weights.kl or weights.is != 0) but none was given');
-    const teacher = inp.teacher;
-    teacherLogits = tf.tidy(() => inp.forward(teacher.spec, teacher.params, inp.ids,
-      useStates ? { onTap: capture(inp.states.map((s) => s.teacher), tStates) } : {})); // [B, T, V]
-  }
   const sStates: (tf.Tensor | null)[] = inp.states.map(() => null);
-  const targets = w.ce !== 0 ? tf.slice(inp.ids, [0, 1], [b, t - 1]) : null; // [B, T-1]
+  const teacherLogits = teacherPass(inp, useStates, tStates);
+  const fused = !inp.cached && usesFusedLoss(inp);
+  const targets = w.ce !== 0 && !fused ? tf.slice(inp.ids, [0, 1], [b, t - 1]) : null; // [B, T-1]
   const parts: { kl: tf.Scalar | null; ce: tf.Scalar | null; is: tf.Scalar | null } = { kl: null, ce: null, is: null };
   const names = Object.keys(inp.vars);
   const varList = names.map((n) => inp.vars[n] as tf.Variable);
@@ -90,17 +163,13 @@ export function microStep(inp: MicroInputs): MicroResult {
     const { value, grads } = tf.variableGrads(() => {
       const params: Params = {};
       for (const n of names) if (!inp.projNames.includes(n)) params[n] = inp.vars[n] as tf.Variable;
-      const logits = inp.forward(inp.studentSpec, params, inp.ids,
-        useStates ? { onTap: capture(inp.states.map((s) => s.student), sStates) } : {}); // [B, T, V]
-      const pairs = useStates
-        ? inp.states.map((_, i) => {
-          const s = sStates[i];
-          const te = tStates[i];
-          if (!s || !te) throw new DistillLossError(`distill: state pair ${i} was not tapped (student ${JSON.stringify(inp.states[i]?.student)}, teacher ${JSON.stringify(inp.states[i]?.teacher)})`);
-          return { student: flatHeads(s), teacher: flatHeads(te), proj: inp.vars[inp.projNames[i] as string] as tf.Tensor };
-        })
-        : [];
-      const r = combinedLoss({ studentLogits: logits, teacherLogits, targets, states: pairs }, inp.loss);
+      const onTap = useStates ? capture(inp.states.map((s) => s.student), sStates) : null;
+      const pairs = () => (useStates ? statePairs(inp, sStates, tStates) : []);
+      const r = inp.cached
+        ? cachedCombinedLoss(inp, inp.cached, inp.forward(inp.studentSpec, params, inp.ids), targets)
+        : fused
+        ? fusedCombinedLoss(inp, params, teacherLogits, onTap, pairs)
+        : combinedLoss({ studentLogits: inp.forward(inp.studentSpec, params, inp.ids, onTap ? { onTap } : {}), teacherLogits, targets, states: pairs() }, inp.loss);
       parts.kl = r.kl ? tf.keep(r.kl) : null;
       parts.ce = r.ce ? tf.keep(r.ce) : null;
       parts.is = r.is ? tf.keep(r.is) : null;

@@ -6,6 +6,7 @@ import { MinitronError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeDirAtomic } from '../io/atomic.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { readJsonObject } from '../io/files.js';
 
@@ -69,28 +70,11 @@ export interface TrainCheckpoint<S> {
  * @example saveTrainCheckpoint('out/ckpt', { weights, optim, state: { step: 3 } });
  */
 export function saveTrainCheckpoint<S>(dir: string, ck: TrainCheckpoint<S>): void {
-  const parent = path.dirname(path.resolve(dir));
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = `${path.resolve(dir)}.tmp-${process.pid}-${Date.now()}`;
-  fs.mkdirSync(tmp);
-  try {
+  writeDirAtomic(dir, (tmp) => {
     writeTensorFile(path.join(tmp, 'weights.safetensors'), ck.weights);
     writeTensorFile(path.join(tmp, 'optim.safetensors'), ck.optim);
-    const fd = fs.openSync(path.join(tmp, 'state.json'), 'w');
-    fs.writeSync(fd, JSON.stringify(ck.state, null, 1));
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    let old: string | null = null;
-    if (fs.existsSync(dir)) {
-      old = `${path.resolve(dir)}.old-${process.pid}-${Date.now()}`;
-      fs.renameSync(dir, old);
-    }
-    fs.renameSync(tmp, dir);
-    if (old !== null) fs.rmSync(old, { recursive: true, force: true });
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+    fs.writeFileSync(path.join(tmp, 'state.json'), JSON.stringify(ck.state, null, 1));
+  });
 }
 
 /** True when `dir` holds a complete checkpoint.

@@ -8,7 +8,7 @@ import { isInterrupted } from '../display/checkpoint.js';
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Params, TrainHistory } from '../types.js';
-import { crossEntropy } from './losses.js';
+import { meanNextTokenNll } from '../eval/nll.js';
 import { lrAt } from './schedule.js';
 import type { ForwardFn, ModelLike } from './step.js';
 import { ensureTrainingKernels } from './kernels.js';
@@ -42,10 +42,7 @@ export function evalLoss(forward: ForwardFn, model: ModelLike, ids: Int32Array, 
     const b = Math.min(batch, n - i);
     sum += b * tf.tidy(() => {
       const x = tf.tensor2d(ids.subarray(i * seqLen, (i + b) * seqLen), [b, seqLen], 'int32'); // [b, T]
-      const logits = forward(model.spec, model.params, x); // [b, T, V]
-      const V = logits.shape[2];
-      const l = tf.slice(logits, [0, 0, 0], [b, seqLen - 1, V]); // [b, T-1, V]
-      return crossEntropy(l, tf.slice(x, [0, 1], [b, seqLen - 1])).dataSync()[0] as number;
+      return meanNextTokenNll(forward(model.spec, model.params, x), x).dataSync()[0] as number; // logits [b, T, V]
     });
   }
   return sum / n;

@@ -8,6 +8,7 @@ import { DEFAULT_COMBINED_LOSS_OPTIONS, type CombinedLossOptions, type LossWeigh
 import type { AdamWOptions } from './optim.js';
 import type { ScheduleKind } from './schedule.js';
 import type { ForwardFn, ModelLike, StatePair } from './step.js';
+import type { TeacherCache } from './teacher_cache.js';
 
 /** Raised on invalid trainer options. @example throw new DistillOptionsError("distill: option 'batch' must be an integer >= 1, got 0") */
 export class DistillOptionsError extends MinitronError {
@@ -58,6 +59,11 @@ export interface DistillOptions {
   handleSigint: boolean;
   /** The forward pass (defaults to src/model/forward.ts). */
   forward: ForwardFn | null;
+  /**
+   * A teacher cache (folder written by cacheTeacher, or an open TeacherCache) made from the same data and seqLen:
+   * its top-k logits replace the live teacher (forward KL at τ = 1, optionally with CE; no state loss).
+   */
+  teacherCache: string | TeacherCache | null;
 }
 
 /** Defaults (lr larger than the 8B recipes: small models). @example distill({ ...DEFAULT_DISTILL_OPTIONS, teacher, student, data }) */
@@ -65,6 +71,7 @@ export const DEFAULT_DISTILL_OPTIONS: Omit<DistillOptions, 'teacher' | 'student'
   mode: 'kd', steps: 0, tokens: 0, batch: 8, seqLen: 256, accum: 1, lr: 3e-4, minLr: 3e-5, warmup: 40, schedule: 'cosine',
   weightDecay: 0.01, adam: {}, clip: 1, loss: {}, states: [], evalEvery: 0, evalData: null, evalWindows: 16,
   checkpointEvery: 0, outDir: null, resume: false, seed: 0, onStep: null, signal: null, handleSigint: false, forward: null,
+  teacherCache: null,
 };
 
 /** What distill() is called with: the three required fields plus any options. @example const a: DistillArgs = { teacher, student, data }; */
@@ -85,10 +92,19 @@ export function mergeOptions(opts: DistillArgs): TrainOptions {
     if (!Number.isInteger(o[k]) || o[k] < 1) throw new DistillOptionsError(`distill: option '${k}' must be an integer >= 1, got ${o[k]}`);
   }
   if (o.mode !== 'kd' && o.mode !== 'ce') throw new DistillOptionsError(`distill: option 'mode' must be 'kd' or 'ce', got '${String(o.mode)}'`);
-  if (o.mode === 'kd' && o.teacher === null) throw new DistillOptionsError("distill: mode 'kd' needs a teacher");
+  if (o.mode === 'kd' && o.teacher === null && o.teacherCache === null) throw new DistillOptionsError("distill: mode 'kd' needs a teacher or a teacherCache");
+  if (o.teacherCache !== null) checkCacheOptions(o);
   if (o.teacher && o.teacher.spec.vocabSize !== o.student.spec.vocabSize) {
     throw new DistillOptionsError(`distill: teacher vocab ${o.teacher.spec.vocabSize} != student vocab ${o.student.spec.vocabSize}`);
   }
   if ((o.resume || o.checkpointEvery > 0) && o.outDir === null) throw new DistillOptionsError("distill: 'resume' and 'checkpointEvery' need 'outDir'");
   return o;
+}
+
+/** What a teacher cache can serve: the forward KL at τ = 1 (plus CE), no intermediate states. */
+function checkCacheOptions(o: TrainOptions): void {
+  if (o.mode !== 'kd') throw new DistillOptionsError("distill: 'teacherCache' is for mode 'kd'");
+  if (o.loss.logitLoss !== 'forward_kl') throw new DistillOptionsError(`distill: a teacher cache serves loss.logitLoss 'forward_kl' only, got '${o.loss.logitLoss}'`);
+  if (o.loss.temperature !== 1) throw new DistillOptionsError(`distill: a teacher cache holds τ = 1 statistics; loss.temperature ${o.loss.temperature} needs a live teacher`);
+  if (o.loss.weights.is !== 0) throw new DistillOptionsError('distill: a teacher cache holds logits only; loss.weights.is != 0 needs a live teacher');
 }

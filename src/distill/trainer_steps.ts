@@ -11,8 +11,10 @@ import { AdamW, clipCoefficient, globalNorm } from './optim.js';
 import { WindowSampler, toIds, type SamplerState } from './data.js';
 import { DistillCheckpointError, hasTrainCheckpoint, loadTrainCheckpoint, saveTrainCheckpoint } from './train_state.js';
 import { microStep, type ForwardFn, type ModelLike } from './step.js';
+import { TeacherCache } from './teacher_cache.js';
+import { cachedTeacherTensors, type CachedTeacher } from './cached_kl.js';
 import { DistillOptionsError, type TrainOptions } from './trainer_options.js';
-import { Rng } from './rng.js';
+import { Rng } from '../data/rng.js';
 import { forward as modelForward } from '../model/forward.js';
 
 /** Raised when the loss or the gradient norm becomes NaN or infinite; the last good checkpoint is left in place. */
@@ -36,6 +38,8 @@ export interface RunPlan {
   /** <outDir>/checkpoint, or null without outDir. */
   ckptDir: string | null;
   shape: RunShape;
+  /** The cached teacher, checked against ids (which then cover exactly its windows), or null for a live teacher. */
+  cache: TeacherCache | null;
 }
 
 /** JSON part of a training checkpoint. */
@@ -76,7 +80,7 @@ const TERMS = ['kl', 'ce', 'is'] as const;
  * @example const plan = resolveRun(o); plan.totalSteps
  */
 export function resolveRun(o: TrainOptions): RunPlan {
-  const ids = toIds(o.data, o.student.spec.vocabSize);
+  const { ids, cache } = dataAndCache(o);
   const evalIds = o.evalData === null ? null : toIds(o.evalData, o.student.spec.vocabSize);
   const perStep = o.batch * o.seqLen * o.accum;
   const totalSteps = o.steps > 0 ? o.steps : Math.ceil(o.tokens / perStep);
@@ -84,7 +88,23 @@ export function resolveRun(o: TrainOptions): RunPlan {
   if (o.loss.weights.is !== 0 && o.states.length === 0) throw new DistillOptionsError('distill: loss.weights.is != 0 needs at least one state pair in `states`');
   const ckptDir = o.outDir === null ? null : path.join(o.outDir, 'checkpoint');
   const shape: RunShape = { batch: o.batch, seqLen: o.seqLen, accum: o.accum, mode: o.mode, dataTokens: ids.length, totalSteps };
-  return { forward: o.forward ?? modelForward, ids, evalIds, perStep, totalSteps, ckptDir, shape };
+  return { forward: o.forward ?? modelForward, ids, evalIds, perStep, totalSteps, ckptDir, shape, cache };
+}
+
+/** Token ids of the run; with a teacher cache, checked against it and cut to the windows it covers. */
+function dataAndCache(o: TrainOptions): { ids: Int32Array; cache: TeacherCache | null } {
+  const ids = toIds(o.data, o.student.spec.vocabSize);
+  if (o.teacherCache === null) return { ids, cache: null };
+  const cache = typeof o.teacherCache === 'string' ? TeacherCache.open(o.teacherCache) : o.teacherCache;
+  cache.check(ids, o.seqLen, o.student.spec.vocabSize);
+  return { ids: ids.subarray(0, cache.info.windows * o.seqLen), cache };
+}
+
+/** One micro-batch: its ids [B, T] and, with a teacher cache, the cached teacher of the same windows (caller disposes). */
+function microBatch(st: TrainState, o: TrainOptions, plan: RunPlan): { x: tf.Tensor2D; cached: CachedTeacher | null } {
+  if (plan.cache === null) return { x: tf.tensor2d(st.sampler.next(o.batch), [o.batch, o.seqLen], 'int32'), cached: null }; // [B, T]
+  const b = plan.cache.batch(st.sampler.nextWindows(o.batch));
+  return { x: tf.tensor2d(b.ids, [o.batch, o.seqLen], 'int32'), cached: cachedTeacherTensors(b) }; // [B, T]
 }
 
 /**
@@ -221,12 +241,12 @@ export function accumulate(st: TrainState, o: TrainOptions, plan: RunPlan): Step
   const acc: StepGrads = { grads: {}, loss: 0, parts: {} };
   try {
     for (let a = 0; a < o.accum; a++) {
-      const x = tf.tensor2d(st.sampler.next(o.batch), [o.batch, o.seqLen], 'int32'); // [B, T]
+      const { x, cached } = microBatch(st, o, plan);
       let r;
       try {
-        r = microStep({ forward: plan.forward, teacher: o.teacher, studentSpec: o.student.spec, vars: st.vars, projNames: st.projNames, states: o.states, ids: x, loss: o.loss });
+        r = microStep({ forward: plan.forward, teacher: o.teacher, studentSpec: o.student.spec, vars: st.vars, projNames: st.projNames, states: o.states, ids: x, loss: o.loss, cached });
       } finally {
-        x.dispose();
+        tf.dispose([x, ...(cached ? Object.values(cached) : [])]);
       }
       acc.loss += r.loss / o.accum;
       for (const k of TERMS) {

@@ -7,32 +7,14 @@ import type { ModelSpec, Params } from '../types.js';
 import { UsageError } from '../errors.js';
 import type { LoadedModel } from '../io/checkpoint.js';
 import { forward, type ForwardOptions } from '../model/forward.js';
+import { nextTokenNll } from './nll.js';
 
 /**
  * Per-position next-token NLL [B, T-1] for ids [B, T]: -log p(ids[:, t+1] | ids[:, ..t]).
  * @example const nll = tokenNll(spec, params, ids) // [B, T-1]
  */
 export function tokenNll(spec: ModelSpec, params: Params, ids: tf.Tensor2D, options: Partial<ForwardOptions> = {}): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [B, T] = ids.shape;
-    const logits = forward(spec, params, ids, options); // [B, T, V]
-    return nllFromLogits(tf.slice(logits, [0, 0, 0], [B, T - 1, spec.vocabSize]), tf.slice(ids, [0, 1], [B, T - 1]));
-  });
-}
-
-/**
- * NLL [B, T] of labels [B, T] under logits [B, T, V] (logsumexp minus the label's logit).
- * @example nllFromLogits(logits, labels)
- */
-export function nllFromLogits(logits: tf.Tensor3D, labels: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [B, T, V] = logits.shape;
-    const flat = tf.reshape(logits, [B * T, V]); // [N, V]
-    const lse = tf.logSumExp(flat, 1); // [N]
-    const idx = tf.add(tf.mul(tf.range(0, B * T, 1, 'int32'), tf.scalar(V, 'int32')), tf.cast(tf.reshape(labels, [-1]), 'int32')); // [N]
-    const picked = tf.gather(tf.reshape(flat, [-1]), idx); // [N]
-    return tf.reshape(tf.sub(lse, picked), [B, T]) as tf.Tensor2D;
-  });
+  return tf.tidy(() => nextTokenNll(forward(spec, params, ids, options), ids)); // [B, T-1]
 }
 
 /**

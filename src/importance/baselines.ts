@@ -1,6 +1,7 @@
 /** Baseline importance reports for comparisons: weight magnitude and seeded random scores. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImportanceReport, ModelSpec, Params } from '../types.js';
+import { Rng } from '../data/rng.js';
 
 const sq = (t: tf.Tensor, axis: number): number[] => tf.tidy(() => Array.from(tf.sum(tf.square(t), axis).dataSync()));
 
@@ -42,8 +43,8 @@ export function magnitudeReport(spec: ModelSpec, params: Params): ImportanceRepo
  * @example const rep = randomReport(model.spec, 42);
  */
 export function randomReport(spec: ModelSpec, seed = 0): ImportanceReport {
-  let s = (seed * 2654435761 + 1) >>> 0;
-  const r = (): number => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; };
+  const gen = new Rng(seed);
+  const r = (): number => gen.next();
   const L = Array.from({ length: spec.numLayers });
   return {
     kind: 'importance-report', spec, metric: `random(seed=${seed})`, aggregation: { seq: 'mean', batch: 'l2' }, samples: 0, seqLen: 0,

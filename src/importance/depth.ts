@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../backend/gradients.js'; // registers tfjs gradients (the core's Node bundle has none)
 import type { ModelSpec, Params } from '../types.js';
 import { forward } from '../model/forward.js';
-import { meanLoss, nextTokenLoss } from './loss.js';
+import { meanLoss } from './loss.js';
+import { meanNextTokenNll } from '../eval/nll.js';
 
 /**
  * Perplexity of the model with each given set of layers removed (one entry per set).
@@ -41,7 +42,7 @@ export function taylorScores(spec: ModelSpec, params: Params, batches: number[][
       const f = (...ws: tf.Tensor[]): tf.Scalar => {
         const p: Params = { ...params };
         names.forEach((n, i) => { p[n] = ws[i]; });
-        return nextTokenLoss(forward(spec, p, ids), ids);
+        return meanNextTokenNll(forward(spec, p, ids), ids); // logits [B, T, V]
       };
       return tf.grads(f)(xs);
     });

@@ -1,15 +1,19 @@
 /** estimateImportance: one activation pass feeding every width accumulator, then the chosen depth metrics; resumable. */
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ImportanceReport, ModelSpec, Params } from '../types.js';
+import type { ImportanceReport, ModelLike, ModelSpec } from '../types.js';
+import { ImportanceError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { readJsonObject } from '../io/files.js';
 import { forward } from '../model/forward.js';
-import { ImportanceAccumulator, DEFAULT_ACCUMULATOR_OPTIONS, type AccumulatorOptions, type AccumulatorState } from './accumulator.js';
-import { contiguousWindows, pplWithout, taylorPlus, taylorScores } from './depth.js';
-import { mcAccuracy, mcLogLikelihoods, type McItem } from './mc_task.js';
+import { ImportanceAccumulator, DEFAULT_ACCUMULATOR_OPTIONS, emptyAccumulatorState, type AccumulatorOptions, type AccumulatorState, type ActivationScores } from './accumulator.js';
+import { contiguousWindows, pplWithout } from './depth.js';
+import { depthScores, type DepthMetric } from './depth_metrics.js';
+import type { McItem } from './mc_task.js';
 import { specDiff } from './spec_match.js';
 
-/** Depth metrics: PPL with the layer removed, Block Importance, Taylor, Taylor+ and multiple-choice accuracy. */
-export type DepthMetric = 'ppl' | 'bi' | 'taylor' | 'taylor+' | 'mc';
+export type { DepthMetric } from './depth_metrics.js';
+export type { ModelLike };
 
 /** Options of an importance run. */
 export interface ImportanceOptions extends AccumulatorOptions {
@@ -28,6 +32,9 @@ export const DEFAULT_IMPORTANCE_OPTIONS: ImportanceOptions = {
   ...DEFAULT_ACCUMULATOR_OPTIONS, depth: ['ppl', 'bi'], blockK: 0, mcItems: null, statePath: null, onProgress: null,
 };
 
+/** Version of the saved state layout (part of the resume key, so older state files are refused, not misread). */
+const STATE_VERSION = 2;
+
 /** What a resumable run saves. */
 interface RunState {
   kind: 'importance-state';
@@ -40,14 +47,49 @@ interface RunState {
   blocks: number[];
 }
 
-import type { ModelLike } from '../types.js';
-import { readJsonObject } from '../io/files.js';
-import { ImportanceStateError } from './report_check.js';
-export type { ModelLike };
+/** A fresh state, or the one saved at `statePath` when it belongs to this model, these options and this data. */
+function startState(o: ImportanceOptions, spec: ModelSpec, batches: number[][][]): RunState {
+  const seqLen = batches[0][0].length;
+  const key = JSON.stringify({
+    v: STATE_VERSION, seq: o.seq, neuronTap: o.neuronTap, finalNorm: o.finalNorm, batches: batches.length, rows: batches[0].length, seqLen, blockK: o.blockK,
+  });
+  const fresh: RunState = { kind: 'importance-state', spec, key, batchesDone: 0, acc: emptyAccumulatorState(spec.numLayers), layers: {}, blocks: [] };
+  if (!o.statePath || !fs.existsSync(o.statePath)) return fresh;
+  const saved = readJsonObject(o.statePath, 'an importance state file from an interrupted run') as unknown as RunState;
+  const diff = saved.kind === 'importance-state' ? specDiff(saved.spec, spec) : ['kind'];
+  if (diff.length > 0) throw new ImportanceError(`state ${o.statePath} belongs to another model (${diff.join('; ')})`);
+  if (saved.key !== key) throw new ImportanceError(`state ${o.statePath} was saved with other options or data (${saved.key}), this run uses ${key}`);
+  return saved;
+}
 
-function writeJsonAtomic(path: string, value: unknown): void {
-  fs.writeFileSync(`${path}.tmp`, JSON.stringify(value));
-  fs.renameSync(`${path}.tmp`, path);
+/** The activation pass over the batches not done yet (state saved after each), then the width scores. */
+async function activationPass(model: ModelLike, batches: number[][][], o: ImportanceOptions, st: RunState, save: () => void): Promise<ActivationScores> {
+  const { spec, params } = model;
+  const acc = new ImportanceAccumulator(spec, { ...o, blockImportance: o.blockImportance || o.depth.includes('bi') }, st.acc);
+  for (let i = st.batchesDone; i < batches.length; i++) {
+    const b = batches[i];
+    tf.tidy(() => {
+      const ids = tf.tensor2d(b, [b.length, b[0].length], 'int32'); // [B, T]
+      forward(spec, params, ids, { onTap: acc.onTap }).dispose(); // logits [B, T, V] unused: the taps feed acc
+    });
+    acc.reset();
+    st.acc = acc.save();
+    st.batchesDone = i + 1;
+    save();
+    o.onProgress?.('activations', i + 1, batches.length);
+    await new Promise((r) => setImmediate(r)); // let the event loop breathe (progress output, interrupts)
+  }
+  st.acc = acc.save();
+  return acc.scores();
+}
+
+/** PPL with each window of `blockK` contiguous layers removed (kept in the state once computed). */
+function blockScores(model: ModelLike, batches: number[][][], o: ImportanceOptions, st: RunState, save: () => void): number[] {
+  if (st.blocks.length > 0) return st.blocks;
+  const L = model.spec.numLayers, windows = contiguousWindows(L, o.blockK);
+  st.blocks = pplWithout(model.spec, model.params, batches, windows, (i) => o.onProgress?.('blocks', i + 1, windows.length));
+  save();
+  return st.blocks;
 }
 
 /**
@@ -56,82 +98,24 @@ function writeJsonAtomic(path: string, value: unknown): void {
  */
 export async function estimateImportance(model: ModelLike, batches: number[][][], options: Partial<ImportanceOptions> = {}): Promise<ImportanceReport> {
   const o: ImportanceOptions = { ...DEFAULT_IMPORTANCE_OPTIONS, ...options };
-  const { spec, params } = model;
-  if (batches.length === 0 || batches[0].length === 0) throw new Error('estimateImportance: expected at least one non-empty batch of token ids');
-  const seqLen = batches[0][0].length;
-  const key = JSON.stringify({ seq: o.seq, neuronTap: o.neuronTap, finalNorm: o.finalNorm, batches: batches.length, rows: batches[0].length, seqLen, blockK: o.blockK });
-  let st: RunState = { kind: 'importance-state', spec, key, batchesDone: 0, acc: undefined as unknown as AccumulatorState, layers: {}, blocks: [] };
-  if (o.statePath && fs.existsSync(o.statePath)) {
-    const saved = readJsonObject(o.statePath, 'an importance state file from an interrupted run') as unknown as RunState;
-    const diff = saved.kind === 'importance-state' ? specDiff(saved.spec, spec) : ['kind'];
-    if (diff.length > 0) throw new ImportanceStateError(`importance state ${o.statePath} belongs to another model (${diff.join('; ')})`);
-    if (saved.key !== key) throw new ImportanceStateError(`importance state ${o.statePath} was saved with other options or data (${saved.key}), this run uses ${key}`);
-    st = saved;
-  }
-  const save = (): void => { if (o.statePath) writeJsonAtomic(o.statePath, st); };
+  if (batches.length === 0 || batches[0].length === 0) throw new ImportanceError('expected at least one non-empty batch of token ids');
+  const st = startState(o, model.spec, batches);
+  const save = (): void => { if (o.statePath) writeFileAtomic(o.statePath, JSON.stringify(st)); };
+  const width = await activationPass(model, batches, o, st, save);
   const progress = (stage: string, done: number, total: number): void => o.onProgress?.(stage, done, total);
-  const yieldLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-  // 1. One activation pass: every width accumulator and Block Importance share the same forward.
-  const acc = new ImportanceAccumulator(spec, { ...o, blockImportance: o.blockImportance || o.depth.includes('bi') }, st.acc);
-  for (let i = st.batchesDone; i < batches.length; i++) {
-    const b = batches[i];
-    tf.tidy(() => {
-      const ids = tf.tensor2d(b, [b.length, b[0].length], 'int32'); // [B, T]
-      forward(spec, params, ids, { onTap: acc.onTap }).dispose();
-    });
-    acc.reset();
-    st.acc = acc.save();
-    st.batchesDone = i + 1;
-    save();
-    progress('activations', i + 1, batches.length);
-    await yieldLoop();
-  }
-  st.acc = acc.save();
-  const width = acc.scores();
-
-  // 2. Depth metrics that need more forwards (each result is saved as soon as it exists).
-  const L = spec.numLayers;
-  const singles = Array.from({ length: L }, (_, l) => [l]);
-  if (o.depth.includes('ppl') && !st.layers.ppl) {
-    st.layers.ppl = pplWithout(spec, params, batches, singles, (i) => progress('ppl', i + 1, L));
-    save();
-  }
-  if (o.depth.includes('bi')) st.layers.bi = width.bi ?? [];
-  if ((o.depth.includes('taylor') || o.depth.includes('taylor+')) && !st.layers.taylor) {
-    progress('taylor', 0, 1);
-    st.layers.taylor = taylorScores(spec, params, batches);
-    save();
-    progress('taylor', 1, 1);
-  }
-  if (o.depth.includes('taylor+')) st.layers['taylor+'] = taylorPlus(st.layers.taylor);
-  if (o.depth.includes('mc') && !st.layers.mc) {
-    if (!o.mcItems || o.mcItems.length === 0) throw new Error("estimateImportance: depth metric 'mc' needs options.mcItems (see loadMcTask)");
-    const items = o.mcItems;
-    st.layers.mc = singles.map((skip, i) => {
-      const a = mcAccuracy(mcLogLikelihoods(spec, params, items, { skipLayers: skip }), items);
-      progress('mc', i + 1, L);
-      return a;
-    });
-    save();
-  }
-  if (!o.depth.includes('taylor')) delete st.layers.taylor;
-  if (o.blockK > 0 && st.blocks.length === 0) {
-    st.blocks = pplWithout(spec, params, batches, contiguousWindows(L, o.blockK), (i, _p) => progress('blocks', i + 1, L - o.blockK + 1));
-    save();
-  }
-  const report: ImportanceReport = {
+  const layers = depthScores({ ...model, batches, width, mcItems: o.mcItems, progress }, o.depth, st.layers, save);
+  const blocks = o.blockK > 0 ? blockScores(model, batches, o, st, save) : null;
+  return {
     kind: 'importance-report',
-    spec,
+    spec: model.spec,
     metric: `activation(${o.neuronTap}${o.finalNorm ? ',final_norm' : ''})`,
     aggregation: { seq: o.seq, batch: o.batch },
     samples: batches.reduce((n, b) => n + b.length, 0),
-    seqLen,
+    seqLen: batches[0][0].length,
     heads: width.heads,
     neurons: width.neurons,
     channels: width.channels,
-    ...(Object.keys(st.layers).length > 0 ? { layers: st.layers } : {}),
-    ...(o.blockK > 0 ? { blocks: { k: o.blockK, metric: 'ppl', scores: st.blocks } } : {}),
+    ...(Object.keys(layers).length > 0 ? { layers } : {}),
+    ...(blocks ? { blocks: { k: o.blockK, metric: 'ppl', scores: blocks } } : {}),
   };
-  return report;
 }

@@ -7,3 +7,4 @@ export * from './estimate.js';
 export * from './loss.js';
 export * from './mc_task.js';
 export * from './spec_match.js';
+export * from './depth_metrics.js';

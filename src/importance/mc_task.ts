@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec, Params } from '../types.js';
 import { forward, type ForwardOptions } from '../model/forward.js';
 import { MinitronError } from '../errors.js';
+import { nllFromLogits } from '../eval/nll.js';
 
 /** One tokenised item: the continuation tokens of each choice follow the context tokens. */
 export interface McItem {
@@ -61,9 +62,9 @@ export function mcLogLikelihoods(spec: ModelSpec, params: Params, items: McItem[
     const ids = tf.tensor2d([seq], [1, seq.length], 'int32'); // [1, T]
     const logits = forward(spec, params, ids, opts); // [1, T, V]
     const n = ctx.length;
-    const logp = tf.logSoftmax(tf.slice(logits, [0, n - 1, 0], [1, c.length, spec.vocabSize]), -1); // [1, C, V]
-    const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.tensor2d([c], [1, c.length], 'int32'), spec.vocabSize))); // []
-    return picked.dataSync()[0];
+    const pred = tf.slice(logits, [0, n - 1, 0], [1, c.length, spec.vocabSize]); // [1, C, V]: predicts the choice tokens
+    const nll = nllFromLogits(pred, tf.tensor2d([c], [1, c.length], 'int32')); // [1, C]
+    return -tf.sum(nll).dataSync()[0];
   })));
 }
 

@@ -13,9 +13,6 @@ export class ReportError extends MinitronError {
   }
 }
 
-/** An importance state file (--state) that belongs to another model or run. @example new ImportanceStateError('s.json belongs to another model') */
-export class ImportanceStateError extends MinitronError {}
-
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function numbers(file: string, field: string, v: unknown, n: number): void {

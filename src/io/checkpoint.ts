@@ -11,6 +11,7 @@ import { readJsonObject } from './files.js';
 import { expectedShapes, hfSource, toHfTensors } from './hf_names.js';
 import { readHeader, readSafetensors, writeSafetensors, type HostTensor } from './safetensors.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
+import { writeDirAtomic } from './atomic.js';
 
 /** A model in memory. */
 export interface LoadedModel {
@@ -138,10 +139,7 @@ export async function saveCheckpoint(outDir: string, spec: ModelSpec, params: Pa
     if (t.shape.join() !== shape.join()) throw new CheckpointError(outDir, `param "${name}" has shape [${t.shape}], spec expects [${shape}]`);
     canon.set(name, { dtype: 'float32', shape, data: (await t.data()) as Float32Array });
   }
-  fs.mkdirSync(path.dirname(path.resolve(outDir)), { recursive: true });
-  const tmp = `${outDir}.tmp-${process.pid}-${Date.now()}`;
-  fs.mkdirSync(tmp);
-  try {
+  writeDirAtomic(outDir, (tmp) => {
     writeSafetensors(path.join(tmp, 'model.safetensors'), toHfTensors(spec, canon));
     fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify(configFromSpec(spec, opts.baseConfig), null, 2) + '\n');
     if (opts.tokenizerFrom) {
@@ -151,12 +149,7 @@ export async function saveCheckpoint(outDir: string, spec: ModelSpec, params: Pa
       }
     }
     for (const [name, content] of Object.entries(opts.extraFiles)) fs.writeFileSync(path.join(tmp, name), content);
-    if (fs.existsSync(outDir)) fs.rmSync(outDir, { recursive: true });
-    fs.renameSync(tmp, outDir);
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  }, { replace: opts.overwrite });
 }
 
 export { paramCounts, type ParamCounts } from '../plan_core/shapes.js';

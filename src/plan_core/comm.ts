@@ -16,7 +16,7 @@ export const PLAN_MIME = minitronMime('arch-plan');
 /** Comm target name of the plan editor. @example kernel.createComm(PLAN_COMM_TARGET) */
 export const PLAN_COMM_TARGET = 'minitron.plan';
 
-/** Actions the kernel's plan comm understands. */
+/** Actions the kernel's plan comm understands. @example PLAN_ACTIONS.includes(msg.action) */
 export const PLAN_ACTIONS = ['apply'] as const;
 /** One of PLAN_ACTIONS. @example const a: PlanAction = 'apply'; */
 export type PlanAction = (typeof PLAN_ACTIONS)[number];

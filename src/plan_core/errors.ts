@@ -1,7 +1,7 @@
 /** The typed error of plan validation, shared by the library (validatePlan) and the plan editors (kernel and lab). */
 import { MinitronError } from '../errors.js';
 
-/** Codes of plan / target problems (one table; the type derives from it). */
+/** Codes of plan / target problems (one table; the type derives from it). @example PLAN_ERROR_CODES.includes(e.code) */
 export const PLAN_ERROR_CODES = [
   'not-a-plan', 'spec-mismatch', 'zero-heads', 'heads-not-divisible', 'unequal-groups', 'bad-index', 'duplicate-index',
   'unsorted-index', 'target-too-large', 'target-too-small', 'size-mismatch', 'missing-scores', 'not-exportable',

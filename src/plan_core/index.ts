@@ -7,6 +7,7 @@ export * from './types.js';
 export * from './errors.js';
 export * from './shapes.js';
 export * from './spec.js';
+export * from './choose.js';
 export * from './validate.js';
 export * from './format.js';
 export * from './comm.js';

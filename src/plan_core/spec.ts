@@ -2,7 +2,7 @@
 import { paramCount } from './shapes.js';
 import type { ArchPlan, ModelSpec } from './types.js';
 
-/** Fields that must agree for a report or plan to apply to a model. */
+/** Fields that must agree for a report or plan to apply to a model. @example SHAPE_FIELDS.includes('headDim') // true */
 export const SHAPE_FIELDS = [
   'family', 'vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'numKvHeads', 'headDim', 'ffnHiddenSize',
   'mlpType', 'normType', 'positional', 'tiedEmbeddings',

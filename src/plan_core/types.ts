@@ -3,13 +3,13 @@
  * Dependency-free (no tfjs, no node:, no DOM) so the lab extension bundles this file as it is.
  */
 
-/** Model families the forward pass implements (io/config.ts SUPPORTED_MODEL_TYPES lists them for config parsing). */
+/** Model families the forward pass implements (io/config.ts SUPPORTED_MODEL_TYPES lists them for config parsing). @example const f: Family = 'qwen2'; */
 export type Family = 'gpt2' | 'llama' | 'mistral' | 'qwen2';
 
-/** Element-wise activation of the MLP. */
+/** Element-wise activation of the MLP. @example const a: Activation = 'silu'; */
 export type Activation = 'gelu_new' | 'gelu' | 'gelu_pytorch_tanh' | 'silu' | 'relu';
 
-/** llama3-style RoPE frequency scaling (rope_scaling.rope_type == "llama3"). */
+/** llama3-style RoPE frequency scaling (rope_scaling.rope_type == "llama3"). @example spec.ropeScaling?.factor // 32 */
 export interface RopeScaling {
   readonly type: 'llama3';
   readonly factor: number;
@@ -54,7 +54,7 @@ export interface ModelSpec {
   readonly eosTokenId: number | null;
 }
 
-/** The prunable sizes of a plan, one per axis. */
+/** The prunable sizes of a plan, one per axis. @example for (const f of TARGET_FIELDS) console.log(f, plan.target[f]); */
 export const TARGET_FIELDS = ['hiddenSize', 'ffnHiddenSize', 'numHeads', 'numLayers'] as const;
 /** One of TARGET_FIELDS. @example const f: TargetField = 'numHeads'; */
 export type TargetField = (typeof TARGET_FIELDS)[number];

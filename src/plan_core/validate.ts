@@ -4,7 +4,7 @@
  */
 import { PlanError, type PlanErrorCode } from './errors.js';
 import { headGroups, isMha, specDiff } from './spec.js';
-import { TARGET_FIELDS, type ArchPlan, type ModelSpec, type TargetField } from './types.js';
+import { TARGET_FIELDS, type ArchPlan, type ModelSpec, type PlanTarget, type TargetField } from './types.js';
 
 /** One reason a plan cannot be applied. @example const p: PlanProblem = { code: 'bad-index', field: 'keep.layers', message: '…' }; */
 export interface PlanProblem {
@@ -28,6 +28,23 @@ export function targetProblem(field: TargetField, v: unknown, source: number): P
   }
   if (v > source) return problem('target-too-large', where, `${where} ${v} is larger than the source ${source}`);
   return null;
+}
+
+/**
+ * Problems with a plan's target sizes for a model with `spec`: each size in range, query heads divisible by numKvHeads (GQA).
+ * @example targetProblems({ ...plan.target, numHeads: 7 }, smollm2Spec)[0].code // 'heads-not-divisible'
+ */
+export function targetProblems(t: PlanTarget, spec: ModelSpec): PlanProblem[] {
+  const out: PlanProblem[] = [];
+  for (const f of TARGET_FIELDS) {
+    const bad = targetProblem(f, t[f], spec[f]);
+    if (bad) out.push(bad);
+  }
+  if (!isMha(spec) && Number.isInteger(t.numHeads) && t.numHeads % spec.numKvHeads !== 0) {
+    const msg = `target.numHeads ${t.numHeads} is not divisible by numKvHeads ${spec.numKvHeads} (GQA keeps the same count per KV group)`;
+    out.push(problem('heads-not-divisible', 'target.numHeads', msg));
+  }
+  return out;
 }
 
 /**
@@ -88,14 +105,7 @@ export function planProblems(plan: unknown, spec?: ModelSpec): PlanProblem[] {
   const p = plan as unknown as ArchPlan, s = spec ?? p.from, t = p.target;
   const diff = specDiff(p.from, s);
   if (diff.length > 0) return [problem('spec-mismatch', 'from', `the plan was made for another model (${diff.join('; ')})`)];
-  const out: PlanProblem[] = [];
-  for (const f of TARGET_FIELDS) {
-    const bad = targetProblem(f, t[f], s[f]);
-    if (bad) out.push(bad);
-  }
-  if (!isMha(s) && Number.isInteger(t.numHeads) && t.numHeads % s.numKvHeads !== 0) {
-    out.push(problem('heads-not-divisible', 'target.numHeads', `target.numHeads ${t.numHeads} is not divisible by numKvHeads ${s.numKvHeads}`));
-  }
+  const out = targetProblems(t, s);
   for (const bad of [indicesProblem('keep.layers', p.keep.layers, s.numLayers, t.numLayers),
     indicesProblem('keep.channels', p.keep.channels, s.hiddenSize, t.hiddenSize)]) if (bad) out.push(bad);
   return [...out, ...rowProblems(p, s)];

@@ -1,12 +1,12 @@
 /** Architecture plans from importance scores and target sizes (GQA-aware head trimming). */
 import type { ArchPlan, ImportanceReport, ModelSpec } from '../types.js';
-import { specDiff } from '../plan_core/spec.js';
-import { PlanError } from './errors.js';
-import { isMha } from '../plan_core/spec.js';
-import { targetProblem } from '../plan_core/validate.js';
+import { topK, topKPerGroup } from '../plan_core/choose.js';
+import { headGroups, isMha, specDiff } from '../plan_core/spec.js';
 import type { TargetField } from '../plan_core/types.js';
+import { targetProblem } from '../plan_core/validate.js';
+import { PlanError } from './errors.js';
 
-export { isMha };
+export { isMha, topK };
 
 /** Target sizes; omitted fields keep the source size. dropLayers overrides numLayers. */
 export interface PlanTargets {
@@ -18,15 +18,6 @@ export interface PlanTargets {
   dropLayers?: number[];
   /** Depth metric of report.layers used for numLayers (default: 'ppl', else the first available); 'block' uses report.blocks. */
   depthMetric?: string;
-}
-
-/**
- * Indices of the k highest scores, returned sorted ascending (ties keep the lower index).
- * @example topK([0.1, 0.9, 0.5], 2) // [1, 2]
- */
-export function topK(scores: readonly number[], k: number): number[] {
-  const order = scores.map((s, i) => [s, i] as const).sort((a, b) => (b[0] - a[0]) || (a[1] - b[1]));
-  return order.slice(0, k).map(([, i]) => i).sort((a, b) => a - b);
 }
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -47,21 +38,10 @@ function needScores<T>(scores: T | undefined, axis: string): T {
  */
 export function headsKeep(spec: ModelSpec, scores: number[][] | undefined, numHeads: number): number[][] {
   if (numHeads === spec.numHeads) return range(spec.numLayers).map(() => range(spec.numHeads));
-  if (isMha(spec)) return needScores(scores, 'heads').map((s) => topK(s, numHeads));
-  if (numHeads % spec.numKvHeads !== 0) {
+  if (!isMha(spec) && numHeads % spec.numKvHeads !== 0) {
     throw new PlanError('heads-not-divisible', `target.numHeads ${numHeads} is not divisible by numKvHeads ${spec.numKvHeads} (query heads are trimmed equally per KV group)`);
   }
-  const s = needScores(scores, 'heads');
-  const group = spec.numHeads / spec.numKvHeads;
-  const keepPer = numHeads / spec.numKvHeads;
-  return range(spec.numLayers).map((l) => {
-    const kept: number[] = [];
-    for (let g = 0; g < spec.numKvHeads; g++) {
-      const inGroup = s[l].slice(g * group, (g + 1) * group);
-      kept.push(...topK(inGroup, keepPer).map((i) => g * group + i));
-    }
-    return kept;
-  });
+  return needScores(scores, 'heads').map((s) => topKPerGroup(s, numHeads, headGroups(spec)));
 }
 
 function layersKeep(spec: ModelSpec, report: ImportanceReport | null, t: PlanTargets): number[] {

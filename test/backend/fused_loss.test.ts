@@ -69,9 +69,10 @@ describe('linearDistillLoss (native) vs the unfused tfjs path', { skip: skipNati
     }
   }
 
-  for (const [what, t, c] of [['KL only', true, false], ['CE only', false, true]] as const) {
+  const partial = [['KL only', true, false, 1.5, 0.5], ['CE only', false, true, 1.5, 0.5], ['KL at weight 0 (value only)', true, false, 0, 0.5]] as const;
+  for (const [what, t, c, klWeight, ceWeight] of partial) {
     it(`${what}: the absent part is null and the gradients match`, () => {
-      const o = { temperature: 2, klWeight: 1.5, ceWeight: 0.5, rowBlock: 4, vocabChunk: 16 };
+      const o = { temperature: 2, klWeight, ceWeight, rowBlock: 4, vocabChunk: 16 };
       const nat = lossAndGrads(linearDistillLoss, 9, 6, 50, t, c, o);
       const ref = lossAndGrads(linearDistillLossReference, 9, 6, 50, t, c, o);
       near(nat.kl, ref.kl, 'kl'); near(nat.ce, ref.ce, 'ce'); near(nat.total, ref.total, 'total');

@@ -50,3 +50,28 @@ test('bad CLI input: unknown command, missing model folder, bad flag value', () 
   const noText = minitron('ppl', REAL_MODEL, '/nonexistent.txt');
   assert.match(noText.err, /\/nonexistent.txt: no such file or folder/);
 });
+
+test('--help / -h on every subcommand prints its usage (choices from the value tables) and exits 0', async () => {
+  const { AGGREGATIONS } = await import('../../src/types.js');
+  const { DEPTH_METRICS } = await import('../../src/importance/depth_metrics.js');
+  const { LOGIT_LOSSES } = await import('../../src/distill/losses.js');
+  for (const cmd of ['info', 'ppl', 'importance', 'prune', 'search', 'distill']) {
+    for (const flag of ['--help', '-h']) {
+      const r = minitron(cmd, flag);
+      assert.equal(r.code, 0, `${cmd} ${flag}: ${r.err}`);
+      assert.ok(r.out.startsWith(`usage: minitron ${cmd} `), `${cmd} ${flag}: ${r.out}`);
+    }
+  }
+  const imp = minitron('importance', '--help').out;
+  assert.ok(imp.includes(`--depth ${Object.keys(DEPTH_METRICS).join(',')}`), imp);
+  assert.ok(imp.includes(`--agg-seq ${Object.keys(AGGREGATIONS).join('|')}`), imp);
+  for (const k of Object.keys(DEPTH_METRICS)) assert.match(imp, new RegExp(`--depth ${k.replace('+', '\\+')} +\\S`));
+  const dis = minitron('distill', '-h').out;
+  assert.ok(dis.includes(`--logit-loss ${Object.keys(LOGIT_LOSSES).join('|')}`), dis);
+  const top = minitron('--help');
+  assert.equal(top.code, 0);
+  assert.match(top.out, /importance +activation and depth importance report/);
+  const bad = minitron('importance', 'm', path.join(ROOT, 'README.md'), '--out', 'r.json', '--depth', 'ppl,nope');
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /--depth: unknown metric "nope", expected some of ppl,bi,taylor,taylor\+,mc/);
+});

@@ -5,7 +5,6 @@ import type { ArchPlan, ImportanceReport } from '../../src/types.js';
 import { checkEditedPlan, handlePlanMessage, PLAN_COMM_TARGET, PLAN_MIME, planEditor } from '../../src/display/plan_editor.js';
 import { PlanError } from '../../src/plan_core/index.js';
 import { toggleHead, toggleLayer } from '../../labextension/src/plan_model.js';
-import type { PlanJson } from '../../labextension/src/mime.js';
 import { samplePlan, sampleReport } from '../labextension/fixtures.js';
 
 type Json = Record<string, unknown>;
@@ -26,7 +25,7 @@ function fakeKernel() {
   return { targets, shown, open };
 }
 
-const plan = samplePlan() as unknown as ArchPlan;
+const plan: ArchPlan = samplePlan();
 
 test('planEditor shows the plan with editorId (and scores) in metadata and applies valid edits from the comm', () => {
   const k = fakeKernel();
@@ -46,7 +45,7 @@ test('planEditor shows the plan with editorId (and scores) in metadata and appli
   assert.ok(k.targets.has('minitron.plan'));
 
   const dropped = plan.keep.layers[3];
-  const edited = toggleLayer(plan as unknown as PlanJson, dropped);
+  const edited = toggleLayer(plan, dropped);
   const r = k.open({ action: 'apply', editorId: ed.editorId, plan: edited });
   assert.equal(r.closed, true);
   assert.equal(r.replies[0].ok, true);
@@ -60,7 +59,7 @@ test('planEditor shows the plan with editorId (and scores) in metadata and appli
 test('inconsistent edits are rejected with a message naming the field; the plan stays', () => {
   const k = fakeKernel();
   const ed = planEditor(plan);
-  const bad = toggleHead(plan as unknown as PlanJson, plan.keep.layers[0], plan.keep.heads[plan.keep.layers[0]][0]);
+  const bad = toggleHead(plan, plan.keep.layers[0], plan.keep.heads[plan.keep.layers[0]][0]);
   const r = k.open({ action: 'apply', editorId: ed.editorId, plan: bad });
   assert.equal(r.replies[0].ok, false);
   assert.match(String(r.replies[0].error), /keep\.heads\[\d+\] keeps 5 entries, the plan's target says 6/);

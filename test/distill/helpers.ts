@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { Rng } from '../../src/distill/rng.js';
+import { Rng } from '../../src/data/rng.js';
 
 /** Makes the cpu backend current (deterministic, has every kernel). */
 export async function useCpu(): Promise<void> {

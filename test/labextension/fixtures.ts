@@ -1,10 +1,11 @@
 /** Deterministic sample payloads (SmolLM2-135M-shaped) and a notebook with saved minitron outputs, for the lab extension tests. */
 import { fullPlan, setTarget } from '../../labextension/src/plan_model.js';
-import { Rng } from '../../src/distill/rng.js';
-import type { HistoryJson, PlanJson, ReportJson, SpecLike } from '../../labextension/src/mime.js';
+import { Rng } from '../../src/data/rng.js';
+import type { HistoryJson, ReportJson } from '../../labextension/src/mime.js';
+import type { ArchPlan, ModelSpec } from '../../src/plan_core/index.js';
 
 /** SmolLM2-135M's shape (llama, 30 layers, 9 heads / 3 KV heads). */
-export const smolSpec: SpecLike & Record<string, unknown> = {
+export const smolSpec: ModelSpec = {
   family: 'llama', vocabSize: 49152, hiddenSize: 576, numLayers: 30, numHeads: 9, numKvHeads: 3, headDim: 64, ffnHiddenSize: 1536,
   activation: 'silu', mlpType: 'gated', normType: 'rmsnorm', normEps: 1e-5, positional: 'rope', ropeTheta: 100000, ropeScaling: null,
   maxPositions: 8192, tiedEmbeddings: true, qkvBias: false, oBias: false, mlpBias: false, slidingWindow: null, bosTokenId: 1, eosTokenId: 2,
@@ -17,7 +18,7 @@ export function rng(seed: number): () => number {
 }
 
 /** An importance report with structured synthetic scores. */
-export function sampleReport(s: SpecLike = smolSpec): ReportJson {
+export function sampleReport(s: ModelSpec = smolSpec): ReportJson {
   const r = rng(7);
   const L = s.numLayers;
   return {
@@ -30,7 +31,7 @@ export function sampleReport(s: SpecLike = smolSpec): ReportJson {
 }
 
 /** A plan chosen from the sample report's scores: 26 layers, hidden 512, 6 heads, ffn 1024. */
-export function samplePlan(s: SpecLike = smolSpec): PlanJson {
+export function samplePlan(s: ModelSpec = smolSpec): ArchPlan {
   const rep = sampleReport(s);
   const scores = { heads: rep.heads as number[][], neurons: rep.neurons as number[][], channels: rep.channels as number[], layers: rep.layers!.ppl as number[] };
   let p = fullPlan(s);

@@ -9,10 +9,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fullPlan, setTarget } from '../../labextension/src/plan_model.js';
-import type { SpecLike } from '../../labextension/src/mime.js';
+import type { ModelSpec } from '../../src/plan_core/index.js';
 import { labSkipReason, ROOT, runCell, startLab, waitKernelIdle } from './lab_harness.js';
 
-const tiny: SpecLike & Record<string, unknown> = {
+const tiny: ModelSpec = {
   family: 'llama', vocabSize: 64, hiddenSize: 32, numLayers: 4, numHeads: 4, numKvHeads: 2, headDim: 8, ffnHiddenSize: 16,
   activation: 'silu', mlpType: 'gated', normType: 'rmsnorm', normEps: 1e-5, positional: 'rope', ropeTheta: 10000, ropeScaling: null,
   maxPositions: 64, tiedEmbeddings: true, qkvBias: false, oBias: false, mlpBias: false, slidingWindow: null, bosTokenId: null, eosTokenId: null,

@@ -1,18 +1,17 @@
-/** Plan editing helpers of the lab extension: resize/toggle edits, consistency checks, parameter counts vs transformers. */
+/** Plan editing helpers of the lab extension: resize/toggle edits, the plan core's checks and counts as the editor uses them, vs transformers. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ArchPlan } from '../../src/types.js';
 import { asPlan, PayloadError } from '../../labextension/src/mime.js';
-import type { PlanJson, SpecLike } from '../../labextension/src/mime.js';
-import { fullPlan, groupSize, planIssues, planParams, PlanEditError, resizeKept, setTarget, specParams, toggleHead, toggleLayer } from '../../labextension/src/plan_model.js';
+import { fullPlan, groupSize, resizeKept, setTarget, targetStep, toggleHead, toggleLayer } from '../../labextension/src/plan_model.js';
+import { paramCount, PlanError, planParamCounts, planProblems } from '../../src/plan_core/index.js';
+import type { ArchPlan, ModelSpec } from '../../src/plan_core/index.js';
 import { samplePlan, sampleReport, smolSpec } from './fixtures.js';
 
-// Compile-time check: the library's ArchPlan is assignable to the extension's view of it.
-const asJson = (p: ArchPlan): PlanJson => p;
-void asJson;
+const code = (c: string) => (e: unknown) => e instanceof PlanError && e.code === c;
+const has = (p: ArchPlan, c: string, field: string): boolean => planProblems(p).some((x) => x.code === c && x.field === field);
 
 test('resizeKept: keeps current units first, then by index; by score when given; equal counts per group', () => {
   assert.deepEqual(resizeKept([1, 3, 5], 6, 2), [1, 3]);
@@ -21,28 +20,29 @@ test('resizeKept: keeps current units first, then by index; by score when given;
   // 9 heads in 3 KV groups, keep 6 by score: the best 2 of each group even when one group has all the top scores.
   const s = [9, 8, 7, 1, 2, 3, 0.1, 0.3, 0.2];
   assert.deepEqual(resizeKept([], 9, 6, s, 3), [0, 1, 4, 5, 7, 8]);
-  assert.throws(() => resizeKept([], 9, 7, s, 3), PlanEditError);
+  assert.throws(() => resizeKept([], 9, 7, s, 3), code('heads-not-divisible'));
   assert.throws(() => resizeKept([], 4, 5), /integer in \[0, 4\]/);
 });
 
 test('toggleHead / toggleLayer / setTarget are immutable and keep the plan consistent', () => {
   const p = fullPlan(smolSpec);
-  assert.deepEqual(planIssues(p), []);
+  assert.deepEqual(planProblems(p), []);
   const q = toggleHead(p, 2, 4);
   assert.deepEqual(p.keep.heads[2], [0, 1, 2, 3, 4, 5, 6, 7, 8], 'input not mutated');
   assert.deepEqual(q.keep.heads[2], [0, 1, 2, 3, 5, 6, 7, 8]);
-  assert.ok(planIssues(q).some((s) => s.includes('layer 2: 8 heads kept, target 9')));
+  assert.ok(has(q, 'size-mismatch', 'keep.heads[2]'), JSON.stringify(planProblems(q)));
   const r = setTarget(q, 'numHeads', 6);
-  assert.deepEqual(planIssues(r), []);
+  assert.deepEqual(planProblems(r), []);
   assert.ok(r.keep.heads.every((h) => h.length === 6));
   assert.deepEqual(r.keep.heads[2], [0, 1, 3, 5, 6, 7], 'keeps the currently kept heads, 2 per KV group');
   const d = toggleLayer(r, 29);
   assert.equal(d.target.numLayers, 29);
   assert.equal(d.keep.layers.includes(29), false);
   assert.deepEqual(toggleLayer(d, 29).keep.layers, r.keep.layers);
-  assert.throws(() => setTarget(p, 'numHeads', 7), /multiple of numKvHeads 3/);
-  assert.throws(() => setTarget(p, 'ffnHiddenSize', 2000), /integer in \[1, 1536\]/);
-  assert.throws(() => toggleHead(p, 30, 0), PlanEditError);
+  assert.throws(() => setTarget(p, 'numHeads', 7), (e: unknown) => code('heads-not-divisible')(e) && /not divisible by numKvHeads 3/.test(String(e)));
+  assert.throws(() => setTarget(p, 'ffnHiddenSize', 2000), code('target-too-large'));
+  assert.throws(() => setTarget(p, 'hiddenSize', 0), code('target-too-small'));
+  assert.throws(() => toggleHead(p, 30, 0), code('bad-index'));
 });
 
 test('setTarget with importance scores keeps the most important units', () => {
@@ -52,22 +52,25 @@ test('setTarget with importance scores keeps the most important units', () => {
   const best = [...row.keys()].sort((a, b) => row[b] - row[a]).slice(0, 4).sort((a, b) => a - b);
   assert.deepEqual(p.keep.neurons[3], best);
   const plan = samplePlan();
-  assert.deepEqual(planIssues(plan), []);
+  assert.deepEqual(planProblems(plan), []);
   assert.deepEqual(plan.keep.layers.length, 26);
   assert.ok(plan.keep.layers.includes(0) && plan.keep.layers.includes(29), 'first/last layers score highest (ppl)');
 });
 
-test('planIssues reports GQA imbalance, out-of-range and unsorted indices', () => {
+test('planProblems reports GQA imbalance, out-of-range and unsorted indices with the library codes', () => {
   // 6 heads = [0,1 | 3,4 | 6,7]; moving one head from group 0 to group 1 keeps 6 heads but unbalances the groups.
   const p = toggleHead(toggleHead(setTarget(fullPlan(smolSpec), 'numHeads', 6), 0, 0), 0, 5);
   assert.deepEqual(p.keep.heads[0], [1, 3, 4, 5, 6, 7]);
-  assert.ok(planIssues(p).includes('layer 0: KV groups keep [1, 3, 2] heads; GQA needs the same count per group'), planIssues(p).join('; '));
-  const bad = JSON.parse(JSON.stringify(fullPlan(smolSpec))) as PlanJson;
-  bad.keep.channels = [3, 2, 600];
-  bad.target.hiddenSize = 3;
-  assert.ok(planIssues(bad).some((s) => s.startsWith('keep.channels: indices must be sorted')));
+  const imbalance = planProblems(p).find((x) => x.field === 'keep.heads[0]');
+  assert.equal(imbalance?.code, 'unequal-groups');
+  assert.match(imbalance!.message, /keeps \[1, 3, 2\] heads per KV group, expected 2/);
+  const full = fullPlan(smolSpec);
+  const bad: ArchPlan = { ...full, target: { ...full.target, hiddenSize: 3 }, keep: { ...full.keep, channels: [3, 2, 600] } };
+  assert.ok(has(bad, 'unsorted-index', 'keep.channels'), JSON.stringify(planProblems(bad)));
   assert.equal(groupSize({ numHeads: 12, numKvHeads: 12 }), 1);
   assert.equal(groupSize({ numHeads: 9, numKvHeads: 3 }), 3);
+  assert.equal(targetStep(smolSpec).numHeads, 3, 'GQA: heads go by numKvHeads');
+  assert.equal(targetStep({ ...smolSpec, numKvHeads: 9 }).numHeads, 1, 'multi-head attention: any head count');
 });
 
 test('asPlan rejects malformed payloads naming the field', () => {
@@ -79,16 +82,17 @@ test('asPlan rejects malformed payloads naming the field', () => {
   assert.throws(() => asPlan(p), /field 'from.numKvHeads': expected a number/);
 });
 
-test('specParams matches the documented SmolLM2-135M count', () => {
-  assert.equal(specParams(smolSpec), 134515008);
+test('the editor count of SmolLM2-135M is the documented one', () => {
+  assert.equal(planParamCounts(fullPlan(smolSpec)).from, 134515008);
+  assert.equal(paramCount(smolSpec), 134515008);
 });
 
 const PY = path.resolve(__dirname, '..', '..', '.venv', 'bin', 'python');
-test('specParams / planParams match transformers parameter counts (llama with head_dim, gpt2)', { skip: fs.existsSync(PY) ? false : '.venv missing', timeout: 120_000 }, () => {
-  const llama: SpecLike = { family: 'llama', vocabSize: 101, hiddenSize: 48, numLayers: 5, numHeads: 6, numKvHeads: 2, headDim: 8, ffnHiddenSize: 40,
-    mlpType: 'gated', normType: 'rmsnorm', positional: 'rope', maxPositions: 64, tiedEmbeddings: false, qkvBias: false, oBias: false, mlpBias: false };
-  const gpt2: SpecLike = { family: 'gpt2', vocabSize: 97, hiddenSize: 32, numLayers: 3, numHeads: 4, numKvHeads: 4, headDim: 8, ffnHiddenSize: 128,
-    mlpType: 'plain', normType: 'layernorm', positional: 'learned', maxPositions: 40, tiedEmbeddings: true, qkvBias: true, oBias: true, mlpBias: true };
+test('planParamCounts of editor plans match transformers parameter counts (llama with head_dim, gpt2)', { skip: fs.existsSync(PY) ? false : '.venv missing', timeout: 120_000 }, () => {
+  const llama: ModelSpec = { ...smolSpec, vocabSize: 101, hiddenSize: 48, numLayers: 5, numHeads: 6, numKvHeads: 2, headDim: 8, ffnHiddenSize: 40,
+    maxPositions: 64, tiedEmbeddings: false };
+  const gpt2: ModelSpec = { ...smolSpec, family: 'gpt2', vocabSize: 97, hiddenSize: 32, numLayers: 3, numHeads: 4, numKvHeads: 4, headDim: 8, ffnHiddenSize: 128,
+    activation: 'gelu_new', mlpType: 'plain', normType: 'layernorm', positional: 'learned', maxPositions: 40, tiedEmbeddings: true, qkvBias: true, oBias: true, mlpBias: true };
   const plan = setTarget(setTarget(setTarget(toggleLayer(fullPlan(llama), 2), 'numHeads', 4), 'ffnHiddenSize', 24), 'hiddenSize', 40);
   const code = `
 import json, torch, transformers as T
@@ -99,9 +103,9 @@ out['pruned'] = n(T.LlamaForCausalLM(T.LlamaConfig(vocab_size=101, hidden_size=4
 out['gpt2'] = n(T.GPT2LMHeadModel(T.GPT2Config(vocab_size=97, n_embd=32, n_layer=3, n_head=4, n_positions=40)))
 print(json.dumps(out))`;
   const ref = JSON.parse(execFileSync(PY, ['-c', code], { encoding: 'utf8', env: { ...process.env, TRANSFORMERS_VERBOSITY: 'error' } }).trim().split('\n').pop()!);
-  assert.equal(specParams(llama), ref.llama);
-  assert.equal(specParams(gpt2), ref.gpt2);
-  const pc = planParams(plan);
+  assert.equal(paramCount(llama), ref.llama);
+  assert.equal(paramCount(gpt2), ref.gpt2);
+  const pc = planParamCounts(plan);
   assert.equal(pc.from, ref.llama);
   assert.equal(pc.target, ref.pruned);
 });

@@ -10,16 +10,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadModel, readConfig } from '../../src/io/checkpoint.js';
 import { readHeader } from '../../src/io/safetensors.js';
-import { planFromTargets, type PlanTargets } from '../../src/prune/plan.js';
+import { planFromTargets } from '../../src/prune/plan.js';
 import { disposeParams, slicePlan } from '../../src/prune/slice.js';
 import { expectedShapes, formatCount, paramCount, paramCounts, parseCount, plannedSpec } from '../../src/plan_core/index.js';
-import type { ModelSpec } from '../../src/plan_core/index.js';
 import { noLeaks } from '../helpers.js';
 import { fakeReport } from '../prune/helpers.js';
+import { axisCases, FIXTURES, GEN } from './cases.js';
 
-const GEN = path.resolve(__dirname, '..', 'fixtures', 'gen');
-/** Every transformers-made fixture checkpoint (gpt2 tied/untied, llama GQA, llama head_dim, llama3 rope, qwen2 biases, mistral). */
-const FIXTURES = ['gpt2_tied', 'gpt2_untied', 'llama_gqa', 'llama_tied_headdim', 'llama3_rope', 'llama_sharded', 'qwen2_bias', 'mistral_window'];
 const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** Number of elements stored in a checkpoint folder's model safetensors files (single or sharded). */
@@ -29,17 +26,6 @@ function storedNumel(dir: string): number {
   let n = 0;
   for (const f of files) for (const t of readHeader(path.join(dir, f)).tensors.values()) n += numel(t.shape);
   return n;
-}
-
-/** Axis targets for a spec: every single axis, then combinations. */
-export function axisCases(s: ModelSpec): [string, PlanTargets][] {
-  const heads = s.numHeads === s.numKvHeads ? Math.max(1, s.numHeads - 1) : s.numHeads - s.numKvHeads;
-  const hidden = s.hiddenSize - 8, ffn = Math.floor(s.ffnHiddenSize / 2), layers = s.numLayers - 1;
-  return [
-    ['hidden', { hiddenSize: hidden }], ['ffn', { ffnHiddenSize: ffn }], ['heads', { numHeads: heads }], ['layers', { numLayers: layers }],
-    ['hidden+heads', { hiddenSize: hidden, numHeads: heads }], ['ffn+layers', { ffnHiddenSize: ffn, numLayers: layers }],
-    ['all', { hiddenSize: hidden, ffnHiddenSize: ffn, numHeads: heads, numLayers: layers }],
-  ];
 }
 
 const present = FIXTURES.filter((f) => fs.existsSync(path.join(GEN, f, 'config.json')));

@@ -1,6 +1,8 @@
 /**
- * Small seeded PRNG (mulberry32) whose whole state is one uint32, so it can be saved in a checkpoint and restored exactly.
+ * The library's one seeded PRNG (mulberry32) whose whole state is one uint32, so it can be saved in a checkpoint and
+ * restored exactly. Used by calibration sampling, the distillation window sampler and the random importance baseline.
  */
+import { DataError } from '../errors.js';
 
 /** Seeded generator of uniform floats in [0, 1), integers and normals.
  * @example const r = new Rng(42); const i = r.int(10); const s = r.state; const r2 = Rng.fromState(s); */
@@ -8,14 +10,14 @@ export class Rng {
   private s: number;
 
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new RangeError(`rng: seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed)) throw new DataError(`rng: seed must be a finite number, got ${seed}`);
     this.s = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
   }
 
   /** Restores a generator from a saved `state`.
    * @example const r = Rng.fromState(saved); */
   static fromState(state: number): Rng {
-    if (!Number.isInteger(state) || state < 0 || state > 0xffffffff) throw new RangeError(`rng: state must be a uint32, got ${state}`);
+    if (!Number.isInteger(state) || state < 0 || state > 0xffffffff) throw new DataError(`rng: state must be a uint32, got ${state}`);
     const r = new Rng(0);
     r.s = state;
     return r;

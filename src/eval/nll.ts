@@ -1,0 +1,51 @@
+/**
+ * The one next-token negative log-likelihood of the library: logsumexp of each row minus the gathered label logit.
+ * No one-hot [N, V] tensor is built; the gradient is softmax minus a scatter of ones (GatherV2's gradient is an
+ * UnsortedSegmentSum, registered for every backend in src/backend). Used by perplexity, the importance depth metrics,
+ * multiple-choice scoring and distillation's cross-entropy.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { UsageError } from '../errors.js';
+
+/**
+ * NLL of integer labels [...] under logits [..., V], per position: logsumexp(logits) − logits[label]. Differentiable.
+ * @example nllFromLogits(logits, labels) // logits [B, T, V], labels [B, T] -> [B, T]
+ */
+export function nllFromLogits<R extends tf.Rank>(logits: tf.Tensor, labels: tf.Tensor<R>): tf.Tensor<R> {
+  const lead = logits.shape.slice(0, -1);
+  if (lead.length !== labels.rank || lead.some((d, i) => d !== labels.shape[i])) {
+    throw new UsageError(`nll: labels shape [${labels.shape}] must equal the logits shape [${logits.shape}] without its last axis`);
+  }
+  return tf.tidy(() => {
+    const v = logits.shape[logits.rank - 1];
+    const n = labels.size;
+    const flat = tf.reshape(logits, [n, v]); // [N, V]
+    const lse = tf.logSumExp(flat, 1); // [N]
+    const rowStart = tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(v, 'int32')); // [N]
+    const idx = tf.add(rowStart, tf.cast(tf.reshape(labels, [n]), 'int32')); // [N] flat index of each label logit
+    const picked = tf.gather(tf.reshape(flat, [n * v]), idx); // [N]
+    return tf.reshape(tf.sub(lse, picked), labels.shape) as tf.Tensor<R>; // [...]
+  });
+}
+
+/**
+ * Per-position next-token NLL of ids [B, T] under logits [B, T, V]: position t predicts ids[:, t+1] -> [B, T-1].
+ * @example const nll = nextTokenNll(forward(spec, params, ids), ids); // [B, T-1]
+ */
+export function nextTokenNll(logits: tf.Tensor3D, ids: tf.Tensor2D): tf.Tensor2D {
+  const [b, t, v] = logits.shape;
+  if (ids.shape[0] !== b || ids.shape[1] !== t) throw new UsageError(`nll: ids shape [${ids.shape}] must be [${b}, ${t}] to match logits [${logits.shape}]`);
+  return tf.tidy(() => {
+    const pred = tf.slice(logits, [0, 0, 0], [b, t - 1, v]); // [B, T-1, V]
+    const next = tf.slice(ids, [0, 1], [b, t - 1]); // [B, T-1]
+    return nllFromLogits(pred, next);
+  });
+}
+
+/**
+ * Mean next-token cross-entropy of ids [B, T] under logits [B, T, V] (a differentiable scalar).
+ * @example const loss = meanNextTokenNll(logits, ids); loss.dataSync()[0]
+ */
+export function meanNextTokenNll(logits: tf.Tensor3D, ids: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => tf.mean(nextTokenNll(logits, ids)) as tf.Scalar);
+}

@@ -1,0 +1,100 @@
+/**
+ * Atomic writes of files and folders: write under a temporary name in the same folder, fsync, rename into place.
+ * A crash leaves either the old content or the new one, never half of it (rename is atomic within one filesystem).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CheckpointError } from '../errors.js';
+
+/** A sibling path of `target` that no other writer uses: `<target>.<tag>-<pid>-<time>-<counter>`. */
+let counter = 0;
+function siblingPath(target: string, tag: string): string {
+  return `${path.resolve(target)}.${tag}-${process.pid}-${Date.now()}-${counter++}`;
+}
+
+/** fsync a file or folder by path (folders too on POSIX, so a rename inside them is durable). */
+function fsyncPath(p: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(p, 'r');
+  } catch {
+    return; // not openable for reading (e.g. a folder on Windows): nothing to flush
+  }
+  try {
+    fs.fsyncSync(fd);
+  } catch {
+    // some filesystems refuse fsync on folders; the rename is still atomic
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Writes `data` to `file` atomically (temporary sibling, fsync, rename over `file`).
+ * @example writeFileAtomic('report.json', JSON.stringify(report));
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const dir = path.dirname(path.resolve(file));
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = siblingPath(file, 'tmp');
+  try {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fsyncPath(dir);
+}
+
+/** Options of writeDirAtomic. */
+export interface AtomicDirOptions {
+  /** Replace an existing folder at the target (moved aside, removed after the rename); otherwise it is an error. */
+  readonly replace: boolean;
+}
+export const DEFAULT_ATOMIC_DIR_OPTIONS: AtomicDirOptions = { replace: true };
+
+/**
+ * Fills a temporary sibling folder with `fill(tmp)`, fsyncs its files, then renames it to `dir` (replacing an existing
+ * one when `replace`). On any error the temporary folder is removed and `dir` is left as it was.
+ * @example writeDirAtomic('out/ckpt', (tmp) => fs.writeFileSync(path.join(tmp, 'state.json'), '{}'));
+ */
+export function writeDirAtomic(dir: string, fill: (tmp: string) => void, options: Partial<AtomicDirOptions> = {}): void {
+  const o = { ...DEFAULT_ATOMIC_DIR_OPTIONS, ...options };
+  if (!o.replace && fs.existsSync(dir)) throw new CheckpointError(dir, 'output folder already exists; choose a new path');
+  const tmp = prepareDir(dir);
+  try {
+    fill(tmp);
+    commitDir(tmp, dir, o.replace);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function prepareDir(dir: string): string {
+  fs.mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
+  const tmp = siblingPath(dir, 'tmp');
+  fs.mkdirSync(tmp);
+  return tmp;
+}
+
+function commitDir(tmp: string, dir: string, replace: boolean): void {
+  for (const e of fs.readdirSync(tmp, { withFileTypes: true })) if (e.isFile()) fsyncPath(path.join(tmp, e.name));
+  fsyncPath(tmp);
+  let old: string | null = null;
+  if (fs.existsSync(dir)) {
+    if (!replace) throw new CheckpointError(dir, 'output folder already exists; choose a new path');
+    old = siblingPath(dir, 'old');
+    fs.renameSync(dir, old);
+  }
+  fs.renameSync(tmp, dir);
+  fsyncPath(path.dirname(path.resolve(dir)));
+  if (old !== null) fs.rmSync(old, { recursive: true, force: true });
+}
