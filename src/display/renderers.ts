@@ -1,5 +1,5 @@
 /** text/plain and text/html fallbacks for each library object kind. */
-import type { ArchPlan, ImportanceReport, ModelSpec, TrainHistory } from '../types.js';
+import { LOSS_TERMS, LOSS_TERM_NAMES, type ArchPlan, type ImportanceReport, type ModelSpec, type TrainHistory } from '../types.js';
 import { paramCount } from '../plan_core/shapes.js';
 import { escapeHtml, fmtCount, fmtNum, htmlTable, svgLines, textTable } from './html.js';
 
@@ -98,7 +98,7 @@ export function renderArchPlan(p: ArchPlan): Rendered {
 
 /** Renders a TrainHistory: last rows as a table plus an SVG loss curve. @example renderTrainHistory(history).html */
 export function renderTrainHistory(h: TrainHistory, maxRows = 10): Rendered {
-  const cols = (['step', 'tokens', 'loss', 'kl', 'ce', 'is', 'lr', 'evalLoss', 'tokensPerSec'] as const)
+  const cols = (['step', 'tokens', 'loss', ...LOSS_TERM_NAMES.map((t) => LOSS_TERMS[t].row), 'lr', 'evalLoss', 'tokensPerSec'] as const)
     .filter((c) => h.rows.some((r) => r[c] !== undefined));
   const last = h.rows.slice(-maxRows).map((r) => cols.map((c) => fmtNum(r[c])));
   const series: Record<string, number[]> = { loss: h.rows.map((r) => r.loss) };

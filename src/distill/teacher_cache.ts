@@ -11,6 +11,7 @@ import { MinitronError } from '../errors.js';
 import type { ModelLike } from '../types.js';
 import { forward as modelForward } from '../model/forward.js';
 import { readSafetensors, writeSafetensors, type HostTensor } from '../io/safetensors.js';
+import { writeFileAtomic, writeFileAtomicWith } from '../io/atomic.js';
 import { sha256Of } from '../io/digest.js';
 import { toIds } from './data.js';
 
@@ -115,8 +116,7 @@ function writeInfo(dir: string, info: TeacherCacheInfo): void {
     return;
   }
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify(info, null, 2));
-  fs.renameSync(`${file}.tmp-${process.pid}`, file);
+  writeFileAtomic(file, JSON.stringify(info, null, 2));
 }
 
 /**
@@ -141,8 +141,7 @@ export async function cacheTeacher(teacher: ModelLike, data: TokenData, dir: str
         parts.push(teacherStats(teacher, ids.slice(w * T, (w + b) * T), b, T, o.topK));
         await new Promise<void>((res) => setImmediate(res));
       }
-      writeSafetensors(`${file}.tmp-${process.pid}`, concatHost(parts), { format: 'minitron-teacher-cache' });
-      fs.renameSync(`${file}.tmp-${process.pid}`, file);
+      writeFileAtomicWith(file, (tmp) => writeSafetensors(tmp, concatHost(parts), { format: 'minitron-teacher-cache' }));
     }
     o.onProgress?.(w1, info.windows);
   }

@@ -4,7 +4,7 @@
  */
 import { MinitronError } from '../errors.js';
 import type { TrainRow } from '../types.js';
-import { DEFAULT_COMBINED_LOSS_OPTIONS, type CombinedLossOptions, type LossWeights } from './losses.js';
+import { DEFAULT_COMBINED_LOSS_OPTIONS, DISTILL_MODES, type CombinedLossOptions, type DistillMode, type LossWeights } from './losses.js';
 import type { AdamWOptions } from './optim.js';
 import type { ScheduleKind } from './schedule.js';
 import type { ForwardFn, ModelLike, StatePair } from './step.js';
@@ -20,7 +20,7 @@ export type DistillData = ArrayLike<number> | { text: string; tokenizer: { encod
 /** Options of distill(). @example distill({ teacher, student, data, steps: 100, lr: 1e-3 }) */
 export interface DistillOptions {
   /** 'kd': logit (+ optional CE / state) losses against the teacher; 'ce': cross-entropy only (teacher correction, baseline). */
-  mode: 'kd' | 'ce';
+  mode: DistillMode;
   teacher: ModelLike | null;
   student: ModelLike;
   data: DistillData;
@@ -86,12 +86,12 @@ export type TrainOptions = Omit<DistillOptions, 'loss'> & { loss: CombinedLossOp
  */
 export function mergeOptions(opts: DistillArgs): TrainOptions {
   const m = { ...DEFAULT_DISTILL_OPTIONS, ...opts };
-  const wDefault: LossWeights = m.mode === 'ce' ? { ce: 1, kl: 0, is: 0 } : { ...DEFAULT_COMBINED_LOSS_OPTIONS.weights };
+  const wDefault: LossWeights = { ...(Object.hasOwn(DISTILL_MODES, m.mode) ? DISTILL_MODES[m.mode] : DISTILL_MODES.kd).weights };
   const o: TrainOptions = { ...m, loss: { ...DEFAULT_COMBINED_LOSS_OPTIONS, ...m.loss, weights: { ...wDefault, ...(m.loss.weights ?? {}) } } };
   for (const k of ['batch', 'seqLen', 'accum'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) throw new DistillOptionsError(`distill: option '${k}' must be an integer >= 1, got ${o[k]}`);
   }
-  if (o.mode !== 'kd' && o.mode !== 'ce') throw new DistillOptionsError(`distill: option 'mode' must be 'kd' or 'ce', got '${String(o.mode)}'`);
+  if (!Object.hasOwn(DISTILL_MODES, o.mode)) throw new DistillOptionsError(`distill: option 'mode' must be one of ${Object.keys(DISTILL_MODES).join(' | ')}, got '${String(o.mode)}'`);
   if (o.mode === 'kd' && o.teacher === null && o.teacherCache === null) throw new DistillOptionsError("distill: mode 'kd' needs a teacher or a teacherCache");
   if (o.teacherCache !== null) checkCacheOptions(o);
   if (o.teacher && o.teacher.spec.vocabSize !== o.student.spec.vocabSize) {

@@ -30,27 +30,30 @@ function fsyncPath(p: string): void {
 }
 
 /**
- * Writes `data` to `file` atomically (temporary sibling, fsync, rename over `file`).
- * @example writeFileAtomic('report.json', JSON.stringify(report));
+ * Writes `file` atomically through `write(tmp)`, which writes a temporary sibling path (fsynced, then renamed over `file`).
+ * @example writeFileAtomicWith('shard.safetensors', (tmp) => writeSafetensors(tmp, tensors));
  */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+export function writeFileAtomicWith(file: string, write: (tmp: string) => void): void {
   const dir = path.dirname(path.resolve(file));
   fs.mkdirSync(dir, { recursive: true });
   const tmp = siblingPath(file, 'tmp');
   try {
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeFileSync(fd, data);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    write(tmp);
+    fsyncPath(tmp);
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     throw e;
   }
   fsyncPath(dir);
+}
+
+/**
+ * Writes `data` to `file` atomically (temporary sibling, fsync, rename over `file`).
+ * @example writeFileAtomic('report.json', JSON.stringify(report));
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  writeFileAtomicWith(file, (tmp) => fs.writeFileSync(tmp, data));
 }
 
 /** Options of writeDirAtomic. */
