@@ -33,7 +33,7 @@ export interface DistillResult extends TrainHistory {
   checkpoint: string | null;
 }
 
-/** Mean next-token cross-entropy of a model over the first `windows` windows of ids (no gradients). */
+/** Mean next-token cross-entropy of a model over the first `windows` windows of ids (no gradients). @example evalLoss(forward, model, ids, 128, 4, 16) // 3.2 */
 export function evalLoss(forward: ForwardFn, model: ModelLike, ids: Int32Array, seqLen: number, batch: number, windows: number): number {
   const n = Math.min(windows, Math.floor(ids.length / seqLen));
   if (n < 1) throw new DistillOptionsError(`distill: eval data (${ids.length} tokens) is shorter than one window of ${seqLen}`);
