@@ -7,7 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/index.js';
 import { UsageError } from '../errors.js';
 import { LOSS_TERMS, LOSS_TERM_NAMES, type LossTerm, type TrainRow } from '../types.js';
-import { loadModel, saveCheckpoint, type LoadedModel } from '../io/checkpoint.js';
+import { loadModel, readConfig, saveCheckpoint, type LoadedModel } from '../io/checkpoint.js';
+import { checkSeqLen } from '../io/config.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { perplexityOfIds } from '../eval/perplexity.js';
 import { distill, type DistillOptions, type DistillResult } from '../distill/trainer.js';
 import { DISTILL_MODES, LOGIT_LOSSES, STATE_LOSSES, type DistillMode, type LossWeights } from '../distill/losses.js';
@@ -61,14 +64,19 @@ function parseDistillArgs(argv: string[]): DistillArgs | null {
   const stateDir = v.state ?? `${v.out}.state`;
   for (const f of [v.data, v.eval]) if (f) checkReadableFile(f, 'a text file');
   checkDistillOutputs(v.out, stateDir, [v.teacher, v.student, v.data, v.eval, v['teacher-cache']], intFlag('--checkpoint-every', v['checkpoint-every'], 50, 0) > 0);
+  const seqLen = intFlag('--seq-len', v['seq-len'], 256);
+  for (const dir of [v.student, mode === 'kd' ? v.teacher : null]) if (dir) checkSeqLen(readConfig(dir).spec, seqLen, path.join(dir, 'config.json'));
+  if (parsed.switches.resume && !fs.existsSync(path.join(stateDir, 'checkpoint'))) {
+    throw new UsageError(`--resume: no checkpoint in ${path.join(stateDir, 'checkpoint')} (expected one from an earlier run with this --state)`);
+  }
   return { teacherDir: v.teacher ?? null, teacherCache: v['teacher-cache'] ?? null, studentDir: v.student, dataFile: v.data, evalFile: v.eval ?? v.data, out: v.out, mode, v, resume: parsed.switches.resume ?? false };
 }
 
 /** --out and --state: clear of every input and of each other, writable, with room for the weights, before any work. */
 function checkDistillOutputs(out: string, stateDir: string, inputs: Array<string | null | undefined>, checkpoints: boolean): void {
   const weights = 2 * folderBytes(inputs[1]!, /\.safetensors$/); // float32 copy of possibly 16-bit weights
-  checkOutput(out, { what: '--out', kind: 'dir', mustNotExist: true, inputs: [...inputs, stateDir], minFreeBytes: weights });
-  checkOutput(stateDir, { what: '--state', kind: 'dir', inputs: [...inputs, out], minFreeBytes: checkpoints ? 3 * weights : 0 });
+  checkOutput(out, { what: '--out', kind: 'dir', mustNotExist: true, inputs, outputs: [stateDir], minFreeBytes: weights });
+  checkOutput(stateDir, { what: '--state', kind: 'dir', inputs, outputs: [out], minFreeBytes: checkpoints ? 3 * weights : 0 });
 }
 
 const fmtTime = (s: number): string => (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${(s / 60).toFixed(1)}m` : `${s.toFixed(0)}s`);

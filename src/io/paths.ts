@@ -20,6 +20,8 @@ export interface OutputCheck {
   readonly kind: 'file' | 'dir';
   /** Input files and folders the output must stay clear of (null / undefined entries are ignored). */
   readonly inputs: ReadonlyArray<string | null | undefined>;
+  /** Other outputs of the same run: neither may be, contain or lie inside the other. */
+  readonly outputs: ReadonlyArray<string | null | undefined>;
   /** Refuse an output that already exists. */
   readonly mustNotExist: boolean;
   /** Free bytes the output's file system must have (0: no check). */
@@ -27,7 +29,7 @@ export interface OutputCheck {
   /** Name used in messages, e.g. '--out'. */
   readonly what: string;
 }
-export const DEFAULT_OUTPUT_CHECK: OutputCheck = { kind: 'file', inputs: [], mustNotExist: false, minFreeBytes: 0, what: 'output' };
+export const DEFAULT_OUTPUT_CHECK: OutputCheck = { kind: 'file', inputs: [], outputs: [], mustNotExist: false, minFreeBytes: 0, what: 'output' };
 
 /**
  * The real path of `p` even when its tail does not exist yet: the deepest existing ancestor through realpath,
@@ -60,12 +62,12 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-function overlap(out: string, input: string, kind: OutputCheck['kind']): string | null {
+function overlap(out: string, input: string, kind: OutputCheck['kind'], role = 'input'): string | null {
   const ro = realPath(out), ri = realPath(input);
-  const what = fs.existsSync(ri) && fs.statSync(ri).isDirectory() ? 'input folder' : 'input file';
+  const what = role === 'input' ? (fs.existsSync(ri) && fs.statSync(ri).isDirectory() ? 'input folder' : 'input file') : role;
   if (ro === ri || sameFile(ro, ri)) return `is the ${what} ${input}${ri !== path.resolve(input) ? ` (${ri})` : ''}`;
   if (inside(ro, ri)) return `lies inside the ${what} ${input} (${ri}), which is never written`;
-  if (kind === 'dir' && inside(ri, ro)) return `contains the ${what} ${input} (${ri})`;
+  if ((kind === 'dir' || role !== 'input') && inside(ri, ro)) return `contains the ${what} ${input} (${ri})`;
   return null;
 }
 
@@ -117,6 +119,10 @@ export function checkOutput(out: string, options: Partial<OutputCheck> = {}): st
   for (const input of o.inputs) {
     if (input === null || input === undefined || input === '') continue;
     const why = overlap(out, input, o.kind);
+    if (why) throw new OutputPathError(`${o.what} ${out}`, why);
+  }
+  for (const other of o.outputs) {
+    const why = other ? overlap(out, other, o.kind, 'other output') : null;
     if (why) throw new OutputPathError(`${o.what} ${out}`, why);
   }
   const why = writability(out, o);
