@@ -23,6 +23,7 @@ export * from './eval/perplexity.js';
 export * from './data/corpus.js';
 export * from './data/rng.js';
 export * from './data/calibration.js';
+export * from './host/index.js';
 export * from './display/index.js';
 export * from './importance/index.js';
 export * from './prune/index.js';

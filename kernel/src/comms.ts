@@ -1,24 +1,12 @@
 /** Comms (Jupyter messaging "comm_*"), opened by the kernel or by the front end. Implements the library's CommProvider. */
 import { randomUUID } from 'node:crypto';
+import type { Comm, CommData, CommProvider, CommTargetHandler } from 'minitron';
 import type { Json, Message } from './wire.js';
-
-export type CommData = Record<string, unknown>;
-
-export interface KernelComm {
-  readonly commId: string;
-  readonly targetName: string;
-  send(data: CommData, metadata?: CommData, buffers?: Uint8Array[]): void;
-  close(data?: CommData): void;
-  onMsg(cb: (data: CommData, buffers: Uint8Array[]) => void): void;
-  onClose(cb: (data: CommData) => void): void;
-}
-
-export type TargetHandler = (comm: KernelComm, data: CommData, buffers: Uint8Array[]) => void;
 
 /** How comms reach iopub: (msgType, content, metadata, buffers) with the current parent. */
 export type CommSend = (msgType: string, content: Json, metadata?: Json, buffers?: Uint8Array[]) => void;
 
-class CommImpl implements KernelComm {
+class CommImpl implements Comm {
   closed = false;
   msgHandlers: ((data: CommData, buffers: Uint8Array[]) => void)[] = [];
   closeHandlers: ((data: CommData) => void)[] = [];
@@ -36,19 +24,19 @@ class CommImpl implements KernelComm {
   onClose(cb: (data: CommData) => void): void { this.closeHandlers.push(cb); }
 }
 
-export class CommManager {
+export class CommManager implements CommProvider {
   private readonly comms = new Map<string, CommImpl>();
-  private readonly targets = new Map<string, TargetHandler>();
+  private readonly targets = new Map<string, CommTargetHandler>();
   constructor(readonly out: CommSend, private readonly report: (where: string, e: unknown) => void) {}
 
   /** Opens a comm from the kernel side. */
-  open(targetName: string, data: CommData = {}, metadata: CommData = {}): KernelComm {
+  open(targetName: string, data: CommData = {}, metadata: CommData = {}): Comm {
     const c = new CommImpl(randomUUID(), targetName, this);
     this.comms.set(c.commId, c);
     this.out('comm_open', { comm_id: c.commId, target_name: targetName, data }, metadata);
     return c;
   }
-  registerTarget(name: string, handler: TargetHandler): void { this.targets.set(name, handler); }
+  registerTarget(name: string, handler: CommTargetHandler): void { this.targets.set(name, handler); }
   unregisterTarget(name: string): void { this.targets.delete(name); }
 
   dropped(c: CommImpl, data: CommData): void {

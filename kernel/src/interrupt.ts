@@ -1,16 +1,24 @@
 /**
- * Interrupting async cells. Each execution runs in an AsyncLocalStorage context; interrupting marks it cancelled.
+ * Interrupting async cells. Each execution runs in an AsyncLocalStorage context with its own AbortController;
+ * interrupting (interrupt_request or SIGINT) aborts it. The library's loops read that signal through the host bridge
+ * (mt.installHost({ stopSignal }), see kernel.ts): distill() stops at a step boundary, importance passes and
+ * mt.checkpoint() throw InterruptedError.
  * - Every `await` in cell code is rewritten to `await __minitronAwait(x)`: after the awaited value settles it throws
  *   KernelInterrupt when the context is cancelled, and every ~30 ms it yields one macrotask so the kernel still
  *   reads its sockets (and SIGINT) during loops that await only already-resolved promises (e.g. tensor.data()).
  * - Timer callbacks (setTimeout/setImmediate) scheduled from a cancelled context are dropped and intervals stop,
- *   which stops library loops that yield through timers; library code that calls mt.checkpoint() gets an
- *   InterruptedError instead (the kernel registers the check behind it).
+ *   which stops library loops that yield through timers.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as ts from 'typescript';
 
-export interface ExecContext { id: number; cancelled: boolean; parent: unknown }
+/** One executing cell: `stop` is aborted when it is interrupted. */
+export interface ExecContext { id: number; stop: AbortController; parent: unknown }
+
+/** True when the context's cell was interrupted. @example if (cancelled(als.getStore())) ... */
+export function cancelled(ctx: ExecContext | undefined): boolean {
+  return ctx?.stop.signal.aborted ?? false;
+}
 
 export const als = new AsyncLocalStorage<ExecContext>();
 
@@ -27,11 +35,11 @@ let lastYield = Date.now();
 async function checkpoint(value: unknown): Promise<unknown> {
   const v = await value;
   const ctx = als.getStore();
-  if (ctx?.cancelled) throw new KernelInterrupt();
+  if (cancelled(ctx)) throw new KernelInterrupt();
   if (Date.now() - lastYield > YIELD_MS) {
     await new Promise<void>((r) => realTimers.setImmediate(r));
     lastYield = Date.now();
-    if (ctx?.cancelled) throw new KernelInterrupt();
+    if (cancelled(ctx)) throw new KernelInterrupt();
   }
   return v;
 }
@@ -40,8 +48,8 @@ async function checkpoint(value: unknown): Promise<unknown> {
 function guard<A extends unknown[]>(cb: (...a: A) => void, repeating: boolean): (...a: A) => void {
   const ctx = als.getStore();
   if (!ctx) return cb;
-  if (ctx.cancelled) return () => undefined;
-  return repeating ? (...a: A) => { if (!ctx.cancelled) cb(...a); } : cb;
+  if (cancelled(ctx)) return () => undefined;
+  return repeating ? (...a: A) => { if (!cancelled(ctx)) cb(...a); } : cb;
 }
 
 let installed = false;

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as util from 'node:util';
 import * as zmq from 'zeromq';
+import type * as Minitron from 'minitron';
 import { CommManager } from './comms.js';
 import { History } from './history.js';
 import { als, realTimers } from './interrupt.js';
@@ -18,7 +19,8 @@ export interface Connection {
   shell_port: number; control_port: number; stdin_port: number; iopub_port: number; hb_port: number;
 }
 
-type MimeLib = { toMimeBundle?: (x: unknown) => Record<string, unknown>; displayKindOf?: (x: unknown) => string | null; isMimeBundleLike?: (x: unknown) => boolean };
+/** What the kernel uses of the preloaded library (absent when dist/ is not built). */
+type Lib = Partial<Pick<typeof Minitron, 'toMimeBundle' | 'displayKindOf' | 'isMimeBundleLike' | 'installHost' | 'QUIET'>>;
 
 const VERSION = '0.1.0';
 
@@ -39,7 +41,7 @@ export class Kernel {
   private current: Message | null = null; // the shell/control message being handled
   private lastParent: Message | null = null; // last execute_request (for output nobody else claims)
   private readonly out: StreamCapture;
-  private lib: MimeLib = {};
+  private lib: Lib = {};
   private stopped = false;
   /** After a failed cell run with stop_on_error, execute requests created before this time (ms) are aborted. */
   private abortBefore = 0;
@@ -80,20 +82,30 @@ export class Kernel {
     const p = preloadCode();
     for (const n of p.notes) this.log(n);
     if (p.libPath) {
-      try { this.lib = loadLibrary(p.libPath, (s) => this.log(s)) as MimeLib; } catch (e) { this.log(`cannot load ${p.libPath}: ${String(e)}`); }
+      try { this.lib = loadLibrary(p.libPath, (s) => this.log(s)) as Lib; } catch (e) { this.log(`cannot load ${p.libPath}: ${String(e)}`); }
     }
     if (p.code) {
       const r = await this.runner.run(p.code);
       if (r.status === 'error') this.log(`preload failed: ${r.ename}: ${r.evalue}\n${r.traceback.join('\n')}`);
     }
     if (p.tfDir) tidyTf(p.tfDir, (s) => this.log(s));
-    const g = globalThis as Record<symbol, unknown>;
-    g[Symbol.for('minitron.display.sink')] = {
-      display: (bundle: Record<string, unknown>, o: { displayId?: string; update: boolean; metadata: Json }) => this.display(bundle, o),
-      clear: (wait: boolean) => this.pub('clear_output', { wait }, this.parentFor()),
-    };
-    g[Symbol.for('minitron.comm.provider')] = this.comms;
-    g[Symbol.for('minitron.interrupt.check')] = () => als.getStore()?.cancelled ?? false;
+    this.installHost();
+  }
+
+  /** Lends the library this kernel's display sink, comms and per-cell stop signal (one typed call). */
+  private installHost(): void {
+    if (!this.lib.installHost) {
+      this.log('the minitron library is not loaded: mt.display, comms and interrupts of library loops are unavailable');
+      return;
+    }
+    this.lib.installHost({
+      sink: {
+        display: (bundle, o) => this.display(bundle, o),
+        clear: (wait) => this.pub('clear_output', { wait }, this.parentFor()),
+      },
+      comms: this.comms,
+      stopSignal: () => als.getStore()?.stop.signal ?? null,
+    });
   }
 
   private async heartbeat(): Promise<void> {
@@ -128,7 +140,7 @@ export class Kernel {
     return this.q[channel].send(this.wire.frames(msgType, content, req, req.identities));
   }
 
-  private display(bundle: Record<string, unknown>, o: { displayId?: string; update: boolean; metadata: Json }): void {
+  private display(bundle: Record<string, unknown>, o: Minitron.SinkOptions): void {
     const content: Json = { data: jsonBundle(bundle), metadata: o.metadata ?? {}, transient: o.displayId ? { display_id: o.displayId } : {} };
     this.pub(o.update && o.displayId ? 'update_display_data' : 'display_data', content, this.parentFor());
   }
@@ -236,13 +248,14 @@ export class Kernel {
     if (!silent) this.pub('execute_input', { code, execution_count: n }, msg);
     if (store) this.history.add(n, code);
     this.lastParent = msg;
-    const ctx: ExecContext = { id: this.nextExecId++, cancelled: false, parent: msg };
+    const ctx: ExecContext = { id: this.nextExecId++, stop: new AbortController(), parent: msg };
     this.running = ctx;
     const outcome = await als.run(ctx, () => this.runner.run(code));
     this.running = null;
     this.out.flush();
     if (outcome.status === 'ok') {
-      const quiet = typeof outcome.value === 'object' && outcome.value !== null && Symbol.for('minitron.display.quiet') in outcome.value;
+      const q = this.lib.QUIET;
+      const quiet = q !== undefined && typeof outcome.value === 'object' && outcome.value !== null && q in outcome.value;
       if (outcome.hasValue && !silent && !quiet) {
         const data = this.bundleFor(outcome.value);
         if (store) this.history.setOutput(n, String(data['text/plain'] ?? ''));
@@ -259,7 +272,7 @@ export class Kernel {
   interrupt(): void {
     const ctx = this.running;
     if (!ctx) return;
-    ctx.cancelled = true;
+    ctx.stop.abort();
     this.runner.interrupt();
   }
 

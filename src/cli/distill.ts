@@ -14,6 +14,7 @@ import { DISTILL_MODES, LOGIT_LOSSES, STATE_LOSSES, type DistillMode, type LossW
 import { SCHEDULES } from '../distill/schedule.js';
 import { checkOutput, folderBytes } from '../io/paths.js';
 import { checkReadableFile, readTextFile } from '../io/files.js';
+import { encodeText } from './cache_teacher.js';
 import { choiceHelp, intFlag, numFlag, oneOf, parseCommand, stringFlags, words } from './flags.js';
 
 /** Loss terms with a `--<term>-weight` flag. */
@@ -21,16 +22,18 @@ const WEIGHT_TERMS = LOSS_TERM_NAMES.filter((t) => LOSS_TERMS[t].cliFlag);
 const weightFlag = (t: LossTerm): string => `${t}-weight`;
 
 /** Usage of `minitron distill`. */
-export const DISTILL_USAGE = `usage: minitron distill --teacher <dir> --student <dir> --data <text-file> --steps N --out <dir>
+export const DISTILL_USAGE = `usage: minitron distill (--teacher <dir> | --teacher-cache <dir>) --student <dir> --data <text-file> --steps N --out <dir>
   [--eval <text-file>] [--resume] [--state <dir>] [--mode ${words(DISTILL_MODES)}] [--batch N] [--seq-len N] [--accum N]
   [--lr X] [--min-lr X] [--warmup N] [--schedule ${words(SCHEDULES)}] [--weight-decay X] [--clip X]
   [--logit-loss ${words(LOGIT_LOSSES)}] [--temperature X] [--top-k N] ${WEIGHT_TERMS.map((t) => `[--${weightFlag(t)} X]`).join(' ')}
   [--state-loss ${words(STATE_LOSSES)}] [--seed N] [--checkpoint-every N] [--eval-every N] [--max-data-tokens N] [--eval-tokens N]
+  --teacher-cache <dir>  the teacher's top-k logits written by \`minitron cache-teacher\` on the same --data, --seq-len
+                         and --max-data-tokens (forward KL at τ = 1, no teacher in memory)
 ${choiceHelp('--mode', DISTILL_MODES)}
 ${choiceHelp('--logit-loss', LOGIT_LOSSES)}
 ${WEIGHT_TERMS.map((t) => `  --${weightFlag(t)}  weight of ${LOSS_TERMS[t].help} (default by --mode)`).join('\n')}`;
 
-const STRING_FLAGS = ['teacher', 'student', 'data', 'out', 'eval', 'state', 'mode', 'batch', 'seq-len', 'accum', 'lr', 'min-lr',
+const STRING_FLAGS = ['teacher', 'teacher-cache', 'student', 'data', 'out', 'eval', 'state', 'mode', 'batch', 'seq-len', 'accum', 'lr', 'min-lr',
   'warmup', 'schedule', 'weight-decay', 'clip', 'logit-loss', 'state-loss', 'temperature', 'top-k', ...WEIGHT_TERMS.map(weightFlag),
   'seed', 'checkpoint-every', 'eval-every', 'max-data-tokens', 'eval-tokens', 'steps'];
 
@@ -38,6 +41,7 @@ const STRING_FLAGS = ['teacher', 'student', 'data', 'out', 'eval', 'state', 'mod
 /** The checked command line of one run. */
 interface DistillArgs {
   teacherDir: string | null;
+  teacherCache: string | null;
   studentDir: string;
   dataFile: string;
   evalFile: string;
@@ -53,11 +57,11 @@ function parseDistillArgs(argv: string[]): DistillArgs | null {
   const v = parsed.values;
   const mode = oneOf('--mode', v.mode, DISTILL_MODES, 'kd');
   const steps = intFlag('--steps', v.steps, 0, 0);
-  if (!v.student || !v.data || !v.out || steps < 1 || (mode === 'kd' && !v.teacher)) throw new UsageError(DISTILL_USAGE);
+  if (!v.student || !v.data || !v.out || steps < 1 || (mode === 'kd' && !v.teacher && !v['teacher-cache'])) throw new UsageError(DISTILL_USAGE);
   const stateDir = v.state ?? `${v.out}.state`;
   for (const f of [v.data, v.eval]) if (f) checkReadableFile(f, 'a text file');
-  checkDistillOutputs(v.out, stateDir, [v.teacher, v.student, v.data, v.eval], intFlag('--checkpoint-every', v['checkpoint-every'], 50, 0) > 0);
-  return { teacherDir: v.teacher ?? null, studentDir: v.student, dataFile: v.data, evalFile: v.eval ?? v.data, out: v.out, mode, v, resume: parsed.switches.resume ?? false };
+  checkDistillOutputs(v.out, stateDir, [v.teacher, v.student, v.data, v.eval, v['teacher-cache']], intFlag('--checkpoint-every', v['checkpoint-every'], 50, 0) > 0);
+  return { teacherDir: v.teacher ?? null, teacherCache: v['teacher-cache'] ?? null, studentDir: v.student, dataFile: v.data, evalFile: v.eval ?? v.data, out: v.out, mode, v, resume: parsed.switches.resume ?? false };
 }
 
 /** --out and --state: clear of every input and of each other, writable, with room for the weights, before any work. */
@@ -65,14 +69,6 @@ function checkDistillOutputs(out: string, stateDir: string, inputs: Array<string
   const weights = 2 * folderBytes(inputs[1]!, /\.safetensors$/); // float32 copy of possibly 16-bit weights
   checkOutput(out, { what: '--out', kind: 'dir', mustNotExist: true, inputs: [...inputs, stateDir], minFreeBytes: weights });
   checkOutput(stateDir, { what: '--state', kind: 'dir', inputs: [...inputs, out], minFreeBytes: checkpoints ? 3 * weights : 0 });
-}
-
-function encodeFile(model: LoadedModel, file: string, maxTokens: number): number[] {
-  if (!model.tokenizer) throw new UsageError(`model ${model.dir} has no tokenizer.json to encode ${file}`);
-  let text = readTextFile(file, 'a text file');
-  if (maxTokens > 0 && text.length > maxTokens * 16) text = text.slice(0, maxTokens * 16); // ample: tokens average ~4 chars
-  const ids = model.tokenizer.encode(text);
-  return maxTokens > 0 ? ids.slice(0, maxTokens) : ids;
 }
 
 const fmtTime = (s: number): string => (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${(s / 60).toFixed(1)}m` : `${s.toFixed(0)}s`);
@@ -104,7 +100,7 @@ function trainOptions(a: DistillArgs, student: LoadedModel, teacher: LoadedModel
   const weights = { ...DISTILL_MODES[a.mode].weights } as LossWeights;
   for (const t of WEIGHT_TERMS) weights[t] = numFlag(`--${weightFlag(t)}`, v[weightFlag(t)], weights[t]);
   return {
-    mode: a.mode, teacher, student, data: ids, steps,
+    mode: a.mode, teacher, student, data: ids, steps, teacherCache: a.teacherCache,
     batch: intFlag('--batch', v.batch, 8), seqLen: intFlag('--seq-len', v['seq-len'], 256), accum: intFlag('--accum', v.accum, 1),
     lr, minLr: numFlag('--min-lr', v['min-lr'], lr / 10), warmup: intFlag('--warmup', v.warmup, Math.min(40, Math.floor(steps / 10)), 0),
     schedule: oneOf('--schedule', v.schedule, SCHEDULES, 'cosine'),
@@ -140,11 +136,11 @@ export async function distillCmd(argv: string[]): Promise<void> {
   const backend = await selectBackend();
   console.error(`[minitron] backend ${backend.name} (${backend.reason})`);
   const student = await loadModel(a.studentDir);
-  const teacher = a.mode === 'kd' && a.teacherDir ? await loadModel(a.teacherDir) : null;
+  const teacher = a.mode === 'kd' && a.teacherDir && !a.teacherCache ? await loadModel(a.teacherDir) : null;
   try {
-    const ids = encodeFile(student, a.dataFile, intFlag('--max-data-tokens', a.v['max-data-tokens'], 0, 0));
-    const evalIds = encodeFile(student, a.evalFile, intFlag('--eval-tokens', a.v['eval-tokens'], 16384, 0));
-    console.log(`data ${ids.length} tokens  eval ${evalIds.length} tokens  student ${a.studentDir}  teacher ${a.teacherDir ?? '-'}  mode ${a.mode}`);
+    const ids = encodeText(student, a.dataFile, intFlag('--max-data-tokens', a.v['max-data-tokens'], 0, 0));
+    const evalIds = encodeText(student, a.evalFile, intFlag('--eval-tokens', a.v['eval-tokens'], 16384, 0));
+    console.log(`data ${ids.length} tokens  eval ${evalIds.length} tokens  student ${a.studentDir}  teacher ${a.teacherCache ? `cache ${a.teacherCache}` : a.teacherDir ?? '-'}  mode ${a.mode}`);
     const opts = trainOptions(a, student, teacher, ids, evalIds);
     const r = await distill(opts);
     try {

@@ -7,6 +7,7 @@ import { DISTILL_USAGE, distillCmd } from './distill.js';
 import { IMPORTANCE_USAGE, importanceCmd } from './importance.js';
 import { PRUNE_USAGE, pruneCmd } from './prune.js';
 import { SEARCH_USAGE, searchCmd } from './search.js';
+import { CACHE_TEACHER_USAGE, cacheTeacherCmd } from './cache_teacher.js';
 
 /** The subcommands: what each does, its usage and its entry point. */
 const COMMANDS = {
@@ -15,12 +16,13 @@ const COMMANDS = {
   importance: { help: 'activation and depth importance report', usage: IMPORTANCE_USAGE, run: importanceCmd },
   prune: { help: 'prune to target sizes or a plan, export a checkpoint', usage: PRUNE_USAGE, run: pruneCmd },
   search: { help: 'rank candidate architectures under a parameter budget', usage: SEARCH_USAGE, run: searchCmd },
+  'cache-teacher': { help: "cache the teacher's top-k logits for distill --teacher-cache", usage: CACHE_TEACHER_USAGE, run: cacheTeacherCmd },
   distill: { help: 'distil (or fine-tune) a student, export a checkpoint', usage: DISTILL_USAGE, run: distillCmd },
 } as const satisfies Record<string, { help: string; usage: string; run: (argv: string[]) => Promise<void> }>;
 
 const USAGE = `usage: minitron <command> [args]   (minitron <command> --help shows a command's options)
 commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)} ${c.help}\n      ${c.usage.split('\n')[0].replace('usage: minitron ', '')}`).join('\n')}`;
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(13)} ${c.help}\n      ${c.usage.split('\n')[0].replace('usage: minitron ', '')}`).join('\n')}`;
 
 /** Run the CLI with argv (without node and script). @example await main(['info', 'model-dir']) */
 export async function main(argv: string[]): Promise<void> {

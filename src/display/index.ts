@@ -1,10 +1,8 @@
-/** Display: library objects → MIME bundles, a pluggable display sink, updatable displays, comms. */
+/** Display: library objects → MIME bundles; display(), progress bars, live loss and the plan editor show them through the host's sink. */
 export * from './mime.js';
 export * from './sink.js';
 export * from './progress.js';
-export * from './comm.js';
 export { renderModelSpec, renderModelSummary, renderImportance, renderArchPlan, renderTrainHistory, specParamCount } from './renderers.js';
 export type { ModelSummary, Rendered } from './renderers.js';
 export { escapeHtml } from './html.js';
-export * from './checkpoint.js';
 export * from './plan_editor.js';

@@ -1,23 +1,23 @@
 /**
  * Kernel side of the JupyterLab plan editor: `planEditor(plan)` shows an ArchPlan as an editable output and receives
  * the edits the front end (minitron-labextension) sends over the 'minitron.plan' comm. Uses the kernel's comm provider
- * and display sink (display/comm.ts, display/sink.ts); tests use fakes. Comm messages are handled between cells:
+ * and display sink (the host bridge, src/host/); tests use fakes. Comm messages are handled between cells:
  * edit the output, press Apply, then read `editor.plan` in a later cell.
  */
 import type { ArchPlan, ImportanceReport } from '../types.js';
-import { getCommProvider, registerCommTarget } from './comm.js';
-import type { CommData } from './comm.js';
+import { getCommProvider, getDisplaySink, registerCommTarget } from '../host/index.js';
+import { editorRegistry } from '../host/editors.js';
+import type { CommData } from '../host/index.js';
 import { toMimeBundle } from './mime.js';
 import { PLAN_ACTIONS, PLAN_COMM_TARGET, PLAN_MIME, type PlanReply } from '../plan_core/comm.js';
 import { PlanError } from '../plan_core/errors.js';
 import { validatePlan } from '../plan_core/validate.js';
 import type { MimeBundle } from './mime.js';
-import { displayBundle, getDisplaySink, newDisplayId, QUIET } from './sink.js';
+import { displayBundle, newDisplayId, QUIET } from './sink.js';
 
 export { PLAN_COMM_TARGET, PLAN_MIME, type PlanReply };
 
 type Json = Record<string, unknown>;
-const EDITORS = Symbol.for('minitron.plan.editors');
 
 /** Thrown when planEditor() runs outside the minitron kernel (a bad plan throws PlanError). @example throw new PlanEditorError('planEditor()', 'the minitron kernel'); */
 export class PlanEditorError extends Error {
@@ -59,9 +59,7 @@ export interface PlanEditor {
 interface EditorState { id: string; original: ArchPlan; plan: ArchPlan; edits: number; listeners: ((p: ArchPlan) => void)[] }
 
 function registry(): Map<string, EditorState> {
-  const g = globalThis as { [EDITORS]?: Map<string, EditorState> };
-  g[EDITORS] ??= new Map();
-  return g[EDITORS];
+  return editorRegistry<EditorState>();
 }
 
 /**

@@ -1,18 +1,10 @@
 /**
- * `display(x)`: hands MIME bundles to a pluggable sink (the Jupyter kernel registers one); without a sink the
- * text/plain part goes to stdout. The sink lives on globalThis so every copy of the library shares it.
+ * `display(x)`: hands MIME bundles to the display sink of the host bridge (host/bridge.ts; the Jupyter kernel
+ * installs one); without a sink the text/plain part goes to stdout. No state here: the sink is the host's.
  */
+import { getDisplaySink, HOST_KEYS } from '../host/index.js';
 import { toMimeBundle } from './mime.js';
 import type { MimeBundle } from './mime.js';
-
-/** What a sink receives with each bundle. @example sink.display(bundle, { displayId: 'p1', update: true, metadata: {} }) */
-export interface SinkOptions { displayId?: string; update: boolean; metadata: Record<string, unknown> }
-
-/** Receiver of display bundles (the kernel sends display_data / update_display_data). @example setDisplaySink({ display: (b) => console.log(b) }) */
-export interface DisplaySink {
-  display(bundle: MimeBundle, opts: SinkOptions): void;
-  clear?(wait: boolean): void;
-}
 
 /** Options of display(). @example display(plan, { displayId: 'plan' }) */
 export interface DisplayOptions {
@@ -29,21 +21,8 @@ export const defaultDisplayOptions: DisplayOptions = { update: false, metadata: 
 /** A named output that can be replaced. @example const h = display(history, { displayId: 'loss' }); h.update(history2); */
 export interface DisplayHandle { readonly [QUIET]?: true; readonly displayId: string; update(x: unknown): void }
 
-const SINK_KEY = Symbol.for('minitron.display.sink');
-type Holder = { [SINK_KEY]?: DisplaySink | null };
-
-/** Registers the display sink (null restores stdout printing). @example setDisplaySink(kernelSink) */
-export function setDisplaySink(sink: DisplaySink | null): void {
-  (globalThis as Holder)[SINK_KEY] = sink;
-}
-
-/** The registered display sink, or null. @example if (getDisplaySink()) display(x); */
-export function getDisplaySink(): DisplaySink | null {
-  return (globalThis as Holder)[SINK_KEY] ?? null;
-}
-
 /** Marks objects the kernel should not auto-display as a cell's last value (display handles, progress bars). @example { [QUIET]: true } */
-export const QUIET: unique symbol = Symbol.for('minitron.display.quiet');
+export const QUIET = HOST_KEYS.quiet;
 
 let counter = 0;
 /** A fresh display id. @example newDisplayId() // 'minitron-1f2e-3' */

@@ -4,7 +4,6 @@
  * atomic resumable checkpoints, clean interrupts and a typed error on non-finite losses.
  * The loop is distill(); its named steps are in trainer_steps.ts, its options in trainer_options.ts.
  */
-import { isInterrupted } from '../display/checkpoint.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Params, TrainHistory } from '../types.js';
 import { meanNextTokenNll } from '../eval/nll.js';
@@ -12,6 +11,7 @@ import { lrAt } from './schedule.js';
 import { hasTrainCheckpoint } from './train_state.js';
 import type { ForwardFn, ModelLike } from './step.js';
 import { ensureTrainingKernels } from './kernels.js';
+import { stopSignal } from '../host/stop.js';
 import { DistillOptionsError, mergeOptions, type DistillArgs, type DistillOptions, type TrainOptions } from './trainer_options.js';
 import {
   accumulate, createTensors, disposeTrainState, newTrainState, resolveRun, restoreState, saveState, studentView, trainRow, update,
@@ -21,7 +21,7 @@ import {
 export { DistillOptionsError, DEFAULT_DISTILL_OPTIONS, type DistillOptions, type DistillData, type DistillArgs } from './trainer_options.js';
 export { NonFiniteLossError } from './trainer_steps.js';
 
-/** What distill() returns: the history plus the trained weights (tf.Variables the caller disposes). */
+/** What distill() returns: the history plus the trained weights (tf.Variables the caller disposes). @example const r: DistillResult = await distill(args); tf.dispose(Object.values(r.params)); */
 export interface DistillResult extends TrainHistory {
   /** Trained student weights, canonical names. */
   params: Params;
@@ -48,13 +48,17 @@ export function evalLoss(forward: ForwardFn, model: ModelLike, ids: Int32Array, 
   return sum / n;
 }
 
-/** One run's stop channel: the caller's signal, SIGINT with handleSigint, a Jupyter interrupt (display/checkpoint.ts). */
-function stopChannel(o: TrainOptions): { stopped(): boolean; close(): void } {
+/**
+ * One run's stop channel, an AbortSignal: the caller's `signal`, the host's (a Jupyter interrupt of the running cell)
+ * and, with handleSigint, SIGINT until the run ends.
+ */
+function stopChannel(o: TrainOptions): { signal: AbortSignal; close(): void } {
   const local = new AbortController();
   const onSigint = (): void => local.abort();
   if (o.handleSigint) process.once('SIGINT', onSigint);
+  const outer = stopSignal(o.signal);
   return {
-    stopped: () => local.signal.aborted || (o.signal?.aborted ?? false) || isInterrupted(),
+    signal: outer === null ? local.signal : AbortSignal.any([local.signal, outer]),
     close: () => { if (o.handleSigint) process.removeListener('SIGINT', onSigint); },
   };
 }
@@ -92,7 +96,7 @@ export async function distill(opts: DistillArgs): Promise<DistillResult> {
     const startStep = st.step;
     let stopped: DistillResult['stopped'] = 'done';
     while (st.step < plan.totalSteps) {
-      if (stop.stopped()) {
+      if (stop.signal.aborted) {
         stopped = 'interrupted';
         break;
       }

@@ -17,17 +17,17 @@ import { DistillOptionsError, type TrainOptions } from './trainer_options.js';
 import { Rng } from '../data/rng.js';
 import { forward as modelForward } from '../model/forward.js';
 
-/** Raised when the loss or the gradient norm becomes NaN or infinite; the last good checkpoint is left in place. */
+/** Raised when the loss or the gradient norm becomes NaN or infinite; the last good checkpoint is left in place. @example catch (e) { if (e instanceof NonFiniteLossError) resumeFrom(e.checkpoint); } */
 export class NonFiniteLossError extends MinitronError {
   constructor(readonly step: number, readonly value: number, readonly checkpoint: string | null) {
     super(`distill: non-finite ${Number.isFinite(value) ? 'gradient norm' : 'loss'} (${value}) at step ${step}; no update applied; last good checkpoint: ${checkpoint ?? 'none'}`);
   }
 }
 
-/** What a run's checkpoint must agree on to be resumed. */
+/** What a run's checkpoint must agree on to be resumed. @example plan.shape // { batch: 8, seqLen: 256, accum: 1, mode: 'kd', dataTokens: 1e6, totalSteps: 500 } */
 export interface RunShape { batch: number; seqLen: number; accum: number; mode: string; dataTokens: number; totalSteps: number }
 
-/** Everything derived from the options before any tensor exists. */
+/** Everything derived from the options before any tensor exists. @example const plan: RunPlan = resolveRun(o); */
 export interface RunPlan {
   forward: ForwardFn;
   ids: Int32Array;
@@ -42,7 +42,7 @@ export interface RunPlan {
   cache: TeacherCache | null;
 }
 
-/** JSON part of a training checkpoint. */
+/** JSON part of a training checkpoint. @example loadTrainCheckpoint<SavedState>(dir).state.step */
 export interface SavedState {
   version: 1;
   step: number;
@@ -53,7 +53,7 @@ export interface SavedState {
   run: RunShape;
 }
 
-/** The mutable training state; its tensors are `vars` (student copies and projections) and the optimiser's moments. */
+/** The mutable training state; its tensors are `vars` (student copies and projections) and the optimiser's moments. @example const st: TrainState = newTrainState(o, plan); */
 export interface TrainState {
   vars: Record<string, tf.Variable>;
   projNames: string[];
@@ -66,13 +66,12 @@ export interface TrainState {
   lastSaved: string | null;
 }
 
-/** Gradients of one optimiser step (averaged over the micro-batches) with the loss and its parts. */
+/** Gradients of one optimiser step (averaged over the micro-batches) with the loss and its parts. @example const g: StepGrads = accumulate(st, o, plan); */
 export interface StepGrads {
   grads: Record<string, tf.Tensor>;
   loss: number;
   parts: Partial<Record<LossTerm, number>>;
 }
-
 
 /**
  * Derives the run from merged options: token ids (checked against the vocabulary), step count, checkpoint dir.

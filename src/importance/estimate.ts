@@ -10,6 +10,7 @@ import { contiguousWindows, pplWithout } from './depth.js';
 import { depthScores, type DepthMetric } from './depth_metrics.js';
 import type { McItem } from './mc_task.js';
 import { specDiff } from './spec_match.js';
+import { stopSignal, throwIfStopped } from '../host/stop.js';
 
 export type { DepthMetric } from './depth_metrics.js';
 export type { ModelLike };
@@ -24,11 +25,13 @@ export interface ImportanceOptions extends AccumulatorOptions {
   /** JSON file for partial state: written after each step, read back to resume. */
   statePath: string | null;
   onProgress: ((stage: string, done: number, total: number) => void) | null;
+  /** Stops after the pass in progress with InterruptedError (the state file keeps what is done); the host's stop signal too. */
+  signal: AbortSignal | null;
 }
 
 /** Defaults: activation scores (mean over sequence, L2 over batch) plus PPL and BI depth scores. */
 export const DEFAULT_IMPORTANCE_OPTIONS: ImportanceOptions = {
-  ...DEFAULT_ACCUMULATOR_OPTIONS, depth: ['ppl', 'bi'], blockK: 0, mcItems: null, statePath: null, onProgress: null,
+  ...DEFAULT_ACCUMULATOR_OPTIONS, depth: ['ppl', 'bi'], blockK: 0, mcItems: null, statePath: null, onProgress: null, signal: null,
 };
 
 /** Version of the saved state layout (part of the resume key, so older state files are refused, not misread). */
@@ -100,10 +103,14 @@ export async function estimateImportance(model: ModelLike, batches: number[][][]
   if (batches.length === 0 || batches[0].length === 0) throw new ImportanceError('expected at least one non-empty batch of token ids');
   const st = startState(o, model.spec, batches);
   const save = (): void => { if (o.statePath) writeFileAtomic(o.statePath, JSON.stringify(st)); };
-  const width = await activationPass(model, batches, o, st, save);
-  const progress = (stage: string, done: number, total: number): void => o.onProgress?.(stage, done, total);
+  const stop = stopSignal(o.signal);
+  const progress = (stage: string, done: number, total: number): void => {
+    o.onProgress?.(stage, done, total);
+    throwIfStopped(stop, 'estimateImportance'); // between passes: every pass reports progress when it ends
+  };
+  const width = await activationPass(model, batches, { ...o, onProgress: progress }, st, save);
   const layers = depthScores({ ...model, batches, width, mcItems: o.mcItems, progress }, o.depth, st.layers, save);
-  const blocks = o.blockK > 0 ? blockScores(model, batches, o, st, save) : null;
+  const blocks = o.blockK > 0 ? blockScores(model, batches, { ...o, onProgress: progress }, st, save) : null;
   return {
     kind: 'importance-report',
     spec: model.spec,

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { clearOutput, display, displayBundle, liveLoss, progress, progressBundle, QUIET } from '../../src/display/index.js';
+import type { MimeBundle } from '../../src/display/index.js';
 import {
-  checkpoint, clearOutput, display, displayBundle, getCommProvider, InterruptedError, liveLoss, NoCommProviderError, openComm,
-  progress, progressBundle, QUIET, registerCommTarget, setCommProvider, setDisplaySink, setInterruptCheck,
-} from '../../src/display/index.js';
-import type { CommProvider, MimeBundle, SinkOptions } from '../../src/display/index.js';
+  checkpoint, getCommProvider, getDisplaySink, HOST_KEYS, hostStopSignal, installHost, InterruptedError, NO_HOST, NoCommProviderError, openComm,
+  registerCommTarget, stopSignal,
+} from '../../src/host/index.js';
+import type { CommProvider, DisplaySink, SinkOptions } from '../../src/host/index.js';
+
+const setDisplaySink = (sink: DisplaySink | null): void => installHost({ sink });
+const setCommProvider = (comms: CommProvider | null): void => installHost({ comms });
 
 function recordingSink(): { calls: { bundle: MimeBundle; opts: SinkOptions }[]; clears: boolean[] } {
   const rec = { calls: [] as { bundle: MimeBundle; opts: SinkOptions }[], clears: [] as boolean[] };
@@ -75,14 +80,43 @@ test('comms need a provider; with one, openComm and registerCommTarget delegate'
   setCommProvider(null);
 });
 
-test('checkpoint() yields, and throws InterruptedError once the host reports an interrupt', async () => {
-  setInterruptCheck(null);
+test('checkpoint() yields, and throws InterruptedError once the host stop signal or its own signal aborts', async () => {
+  installHost({ stopSignal: null });
   await checkpoint();
-  let interrupted = false;
-  setInterruptCheck(() => interrupted);
+  const cell = new AbortController();
+  installHost({ stopSignal: () => cell.signal });
   let steps = 0;
-  const loop = (async () => { for (;;) { steps++; if (steps === 5) interrupted = true; await checkpoint(); } })();
+  const loop = (async () => { for (;;) { steps++; if (steps === 5) cell.abort(); await checkpoint(); } })();
   await assert.rejects(loop, InterruptedError);
   assert.equal(steps, 5);
-  setInterruptCheck(null);
+  installHost({ stopSignal: null });
+  const own = new AbortController();
+  own.abort();
+  await assert.rejects(checkpoint(own.signal), (e: unknown) => e instanceof InterruptedError && e.name === 'InterruptedError');
+});
+
+test('installHost: one call installs the sink, the comms and the stop signal; parts not given stay; NO_HOST removes all', () => {
+  const sink: DisplaySink = { display: () => undefined };
+  const comms: CommProvider = { open: () => { throw new Error('unused'); }, registerTarget: () => undefined, unregisterTarget: () => undefined };
+  const cell = new AbortController();
+  installHost({ sink, comms, stopSignal: () => cell.signal });
+  installHost({ sink });
+  assert.equal(getDisplaySink(), sink);
+  assert.equal(getCommProvider(), comms);
+  assert.equal(hostStopSignal(), cell.signal);
+  assert.equal((globalThis as Record<symbol, unknown>)[Symbol.for('minitron.display.sink')], sink, 'the key other library copies read');
+  assert.equal(HOST_KEYS.quiet, QUIET);
+  // a loop's stop signal: the caller's and the host's combined
+  const own = new AbortController();
+  const both = stopSignal(own.signal)!;
+  assert.equal(stopSignal(null), cell.signal);
+  assert.equal(both.aborted, false);
+  cell.abort();
+  assert.equal(both.aborted, true);
+  installHost(NO_HOST);
+  assert.equal(getDisplaySink(), null);
+  assert.equal(getCommProvider(), null);
+  assert.equal(hostStopSignal(), null);
+  assert.equal(stopSignal(own.signal), own.signal);
+  assert.equal(stopSignal(), null);
 });

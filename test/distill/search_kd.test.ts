@@ -12,6 +12,7 @@ import { meanLoss } from '../../src/importance/loss.js';
 import { planForCandidate } from '../../src/prune/search.js';
 import { slicePlan } from '../../src/prune/slice.js';
 import { tinyParams, tinySpec } from './tiny_llama.js';
+import { InterruptedError } from '../../src/host/stop.js';
 
 before(async () => { await selectBackend(); });
 
@@ -36,5 +37,22 @@ test('rescoreWithDistillation retrains each candidate, ranks by post-distillatio
     tf.dispose(Object.values(small.params));
     assert.ok(Number.isFinite(c.kdPpl) && Math.abs(c.kdPpl - pruned) > 1e-6, `${c.kdPpl} vs ${pruned}`);
   }
+  tf.dispose(Object.values(params));
+});
+
+test('rescoreWithDistillation stops on its signal (InterruptedError) and leaks nothing', async () => {
+  const spec = { ...tinySpec(2, 32, 64, 61), maxPositions: 32 };
+  const params = tinyParams(spec, 5);
+  const report = magnitudeReport(spec, params);
+  const cands = enumerateCandidates(spec, Infinity, { hiddenMultiple: 8, ffnMultiple: 16, loadableOnly: false }).slice(1, 3);
+  assert.equal(cands.length, 2);
+  const ids = Array.from({ length: 1000 }, (_, i) => (i * 7) % 61);
+  const ctl = new AbortController();
+  const before = tf.memory().numTensors;
+  let done = 0;
+  await assert.rejects(rescoreWithDistillation({ spec, params }, report, cands, [[ids.slice(0, 16)]], ids,
+    { steps: 2, batch: 1, seqLen: 16, top: 2, signal: ctl.signal, onProgress: (n) => { done = n; ctl.abort(); } }), InterruptedError);
+  assert.equal(done, 1);
+  assert.equal(tf.memory().numTensors, before, 'tensor leak');
   tf.dispose(Object.values(params));
 });

@@ -9,6 +9,7 @@ import { DistillCheckpointError, loadTrainCheckpoint } from '../../src/distill/t
 import { toyForward, toyModel } from './toy_model.js';
 import { useCpu } from './helpers.js';
 import { noLeaks } from '../helpers.js';
+import { installHost } from '../../src/host/index.js';
 
 before(useCpu);
 
@@ -151,6 +152,26 @@ describe('SIGINT handling', () => {
     assert.equal(r2.rows.length, 5);
     free(r);
     free(r2);
+    fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('the host stop signal (a Jupyter interrupt)', () => {
+  it('stops at the next step boundary with a checkpoint, like the caller\'s own signal', async () => {
+    const dir = tmp();
+    const cell = new AbortController();
+    installHost({ stopSignal: () => cell.signal });
+    try {
+      const r = await distill({ ...base, steps: 5, outDir: dir, onStep: (row) => { if (row.step === 2) cell.abort(); } });
+      assert.equal(r.stopped, 'interrupted');
+      assert.equal(r.step, 2);
+      free(r);
+    } finally {
+      installHost({ stopSignal: null });
+    }
+    const ck = loadTrainCheckpoint<{ step: number }>(path.join(dir, 'checkpoint'));
+    assert.equal(ck.state.step, 2);
+    tf.dispose([...Object.values(ck.weights), ...Object.values(ck.optim)]);
     fs.rmSync(dir, { recursive: true });
   });
 });

@@ -230,6 +230,32 @@ def test_interrupt_long_loop(kernel, code, via_message):
     assert result_text(out) == "2"
 
 
+@pytest.mark.parametrize("via_message", [True, False], ids=["interrupt-request", "sigint"])
+def test_interrupt_stops_distill_at_a_step_boundary(kernel, tmp_path, via_message):
+    """The cell's stop signal (installed with mt.installHost) stops mt.distill between steps with a checkpoint."""
+    km, kc = kernel
+    kutil.drain(kc)
+    out_dir = str(tmp_path / "run")
+    tag = "via_msg" if via_message else "via_sig"
+    setup = (f"const spec_{tag}: mt.ModelSpec = {SPEC};\n"
+             f"const params_{tag}: mt.Params = {{}};\n"
+             f"for (const [n, s] of mt.expectedShapes(spec_{tag})) params_{tag}[n] = tf.randomNormal(s, 0, 0.05, 'float32', 1);\n"
+             f"const ids_{tag} = Array.from({{ length: 4096 }}, (_, i) => (i * 7) % 100);\n'ready'")
+    reply, out = execute(kc, setup)
+    assert reply["content"]["status"] == "ok", out
+    code = (f"(globalThis as any).{tag} = 0;\n"
+            f"await mt.distill({{ mode: 'ce', teacher: null, student: {{ spec: spec_{tag}, params: params_{tag} }}, data: ids_{tag},\n"
+            f"  steps: 100000, batch: 2, seqLen: 32, outDir: {out_dir!r}, onStep: (row) => {{ (globalThis as any).{tag} = row.step; }} }});")
+    reply, out, dt = interrupt_cell(km, kc, code, via_message, wait=3)
+    assert reply["content"]["ename"] == "Interrupted"
+    assert dt < 20
+    time.sleep(1)  # the loop finishes its step, sees the aborted signal and writes the checkpoint
+    reply, out = execute(kc, f"const a_{tag} = (globalThis as any).{tag};\nawait new Promise((r) => setTimeout(r, 500));\n"
+                             f"const st_{tag} = JSON.parse(require('fs').readFileSync({out_dir!r} + '/checkpoint/state.json', 'utf8'));\n"
+                             f"[a_{tag} > 0, a_{tag} === (globalThis as any).{tag}, st_{tag}.step === a_{tag}]")
+    assert result_text(out) == "[ true, true, true ]", out
+
+
 def test_hundred_failing_cells_leave_kernel_healthy(kc):
     t0 = time.monotonic()
     for i in range(100):

@@ -1,7 +1,9 @@
 /**
- * Comms for library code, independent of Jupyter: the kernel registers a CommProvider; library code opens comms
- * and registers targets through it. Shared on globalThis so every copy of the library sees the same provider.
+ * Comms for library code, independent of Jupyter: the ONE Comm / CommProvider contract (the kernel's CommManager
+ * implements it), and openComm / registerCommTarget through the provider the host installed (installHost).
  */
+import { MinitronError } from '../errors.js';
+import { HOST_KEYS } from './keys.js';
 
 /** JSON payload of a comm message. @example const d: CommData = { plan }; */
 export type CommData = Record<string, unknown>;
@@ -19,7 +21,7 @@ export interface Comm {
 /** Called when the front end opens a comm to a registered target. @example const h: CommTargetHandler = (comm, data) => comm.send({ ok: true }); */
 export type CommTargetHandler = (comm: Comm, data: CommData, buffers: Uint8Array[]) => void;
 
-/** What the kernel provides. @example setCommProvider(kernelComms) */
+/** What the kernel provides. @example installHost({ comms: kernelComms }) */
 export interface CommProvider {
   open(targetName: string, data?: CommData, metadata?: CommData): Comm;
   registerTarget(targetName: string, handler: CommTargetHandler): void;
@@ -27,20 +29,16 @@ export interface CommProvider {
 }
 
 /** Thrown when comms are used outside a kernel. @example try { openComm('x') } catch (e) { e instanceof NoCommProviderError } */
-export class NoCommProviderError extends Error {
+export class NoCommProviderError extends MinitronError {
   constructor(what: string) {
-    super(`display/comm.ts: ${what} needs a comm provider (run inside the minitron Jupyter kernel); none is registered`);
-    this.name = 'NoCommProviderError';
+    super(`host/comm.ts: ${what} needs a comm provider (run inside the minitron Jupyter kernel); none is installed`);
   }
 }
 
-const KEY = Symbol.for('minitron.comm.provider');
-type Holder = { [KEY]?: CommProvider | null };
-
-/** Registers the comm provider (the kernel calls this). @example setCommProvider(provider) */
-export function setCommProvider(p: CommProvider | null): void { (globalThis as Holder)[KEY] = p; }
-/** The comm provider or null. @example if (getCommProvider()) openComm('minitron.plan'); */
-export function getCommProvider(): CommProvider | null { return (globalThis as Holder)[KEY] ?? null; }
+/** The installed comm provider or null. @example if (getCommProvider()) openComm('minitron.plan'); */
+export function getCommProvider(): CommProvider | null {
+  return (globalThis as { [HOST_KEYS.comms]?: CommProvider | null })[HOST_KEYS.comms] ?? null;
+}
 
 /** Opens a comm from the kernel to the front end. @example const c = openComm('minitron.plan', { plan }); */
 export function openComm(targetName: string, data: CommData = {}, metadata: CommData = {}): Comm {
