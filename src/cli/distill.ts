@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { LOSS_TERMS, LOSS_TERM_NAMES, type LossTerm, type TrainRow } from '../types.js';
 import { loadModel, readConfig, saveCheckpoint, type LoadedModel } from '../io/checkpoint.js';
 import { checkSeqLen } from '../io/config.js';
+import { recoverStaleSiblings } from '../io/atomic.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { perplexityOfIds } from '../eval/perplexity.js';
@@ -66,6 +67,7 @@ function parseDistillArgs(argv: string[]): DistillArgs | null {
   checkDistillOutputs(v.out, stateDir, [v.teacher, v.student, v.data, v.eval, v['teacher-cache']], intFlag('--checkpoint-every', v['checkpoint-every'], 50, 0) > 0);
   const seqLen = intFlag('--seq-len', v['seq-len'], 256);
   for (const dir of [v.student, mode === 'kd' ? v.teacher : null]) if (dir) checkSeqLen(readConfig(dir).spec, seqLen, path.join(dir, 'config.json'));
+  for (const line of recoverStaleSiblings(path.join(stateDir, 'checkpoint'))) console.error(`[minitron] ${line}`);
   if (parsed.switches.resume && !fs.existsSync(path.join(stateDir, 'checkpoint'))) {
     throw new UsageError(`--resume: no checkpoint in ${path.join(stateDir, 'checkpoint')} (expected one from an earlier run with this --state)`);
   }
