@@ -1,13 +1,15 @@
 /** `minitron importance <model-dir> <text-file> --out report.json [...]`: activation + depth importance of a checkpoint. */
 import * as fs from 'node:fs';
 import { AGGREGATIONS } from '../types.js';
-import { loadModel } from '../io/checkpoint.js';
+import { loadModel, readConfig } from '../io/checkpoint.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkOutput } from '../io/paths.js';
-import { readTextFile } from '../io/files.js';
+import { checkReadableFile, readJsonObject, readTextFile } from '../io/files.js';
+import { checkSeqLen } from '../io/config.js';
+import * as path from 'node:path';
 import { selectBackend } from '../backend/index.js';
 import { calibrationBatches, DEFAULT_CALIBRATION_OPTIONS } from '../data/calibration.js';
-import { estimateImportance } from '../importance/estimate.js';
+import { DEFAULT_IMPORTANCE_OPTIONS, estimateImportance } from '../importance/estimate.js';
 import { DEPTH_METRICS } from '../importance/depth_metrics.js';
 import { NEURON_TAPS } from '../importance/accumulator.js';
 import { loadMcTask } from '../importance/mc_task.js';
@@ -37,27 +39,29 @@ export async function importanceCmd(argv: string[]): Promise<void> {
   if (pos.length !== 2 || !v.out) throw new CliError(IMPORTANCE_USAGE);
   const [modelDir, textFile] = pos;
   const inputs = [modelDir, textFile, v['mc-task']];
-  checkOutput(v.out, { what: '--out', kind: 'file', inputs: [...inputs, v.state] });
-  if (v.state) checkOutput(v.state, { what: '--state', kind: 'file', inputs: [...inputs, v.out] });
+  checkOutput(v.out, { what: '--out', kind: 'file', inputs, outputs: [v.state] });
+  if (v.state) checkOutput(v.state, { what: '--state', kind: 'file', inputs, outputs: [v.out] });
   const text = readTextFile(textFile, 'a calibration text file');
+  if (v['mc-task']) checkReadableFile(v['mc-task'], 'a multiple-choice task (JSON lines)');
+  if (v.state && fs.existsSync(v.state)) readJsonObject(v.state, 'an importance state file from an interrupted run');
   const seed = intFlag('--seed', v.seed, DEFAULT_CALIBRATION_OPTIONS.seed, 0);
-  const depth = someOf('--depth', v.depth, DEPTH_METRICS, ['ppl', 'bi'], 'metric');
+  const depth = someOf('--depth', v.depth, DEPTH_METRICS, DEFAULT_IMPORTANCE_OPTIONS.depth, 'metric');
   const mcTask = v['mc-task'];
   for (const d of depth) if (DEPTH_METRICS[d].needs === 'mcItems' && !mcTask) throw new CliError(`--depth ${d} needs --mc-task task.jsonl`);
-  const neuronTap = oneOf('--neuron-tap', v['neuron-tap'], NEURON_TAPS, 'mlp_act');
-  const seq = oneOf('--agg-seq', v['agg-seq'], AGGREGATIONS, 'mean'), batch = oneOf('--agg-batch', v['agg-batch'], AGGREGATIONS, 'l2');
+  const neuronTap = oneOf('--neuron-tap', v['neuron-tap'], NEURON_TAPS, DEFAULT_IMPORTANCE_OPTIONS.neuronTap);
+  const seq = oneOf('--agg-seq', v['agg-seq'], AGGREGATIONS, DEFAULT_IMPORTANCE_OPTIONS.seq);
+  const batch = oneOf('--agg-batch', v['agg-batch'], AGGREGATIONS, DEFAULT_IMPORTANCE_OPTIONS.batch);
+  const sampling = { samples: intFlag('--samples', v.samples, 32), seqLen: intFlag('--seq-len', v['seq-len'], 256), batchSize: intFlag('--batch', v.batch, 4), seed };
+  const blockK = v.blocks === undefined ? 0 : intFlag('--blocks', v.blocks, 0);
+  checkSeqLen(readConfig(modelDir).spec, sampling.seqLen, path.join(modelDir, 'config.json'));
   await selectBackend();
   const model = await loadModel(modelDir);
   const tok = model.tokenizer;
   if (!tok) throw new CliError(`${modelDir}: no tokenizer.json, cannot tokenise ${textFile}`);
-  const batches = calibrationBatches(text, (s) => tok.encode(s), {
-    samples: intFlag('--samples', v.samples, 32), seqLen: intFlag('--seq-len', v['seq-len'], 256),
-    batchSize: intFlag('--batch', v.batch, 4), seed,
-  });
+  const batches = calibrationBatches(text, (s) => tok.encode(s), sampling);
   const t0 = Date.now();
   const report = await estimateImportance(model, batches, {
-    seq, batch, neuronTap, finalNorm: args.switches['final-norm'] ?? false, depth,
-    blockK: v.blocks === undefined ? 0 : intFlag('--blocks', v.blocks, 0),
+    seq, batch, neuronTap, finalNorm: args.switches['final-norm'] ?? false, depth, blockK,
     mcItems: mcTask ? loadMcTask(mcTask, tok) : null, statePath: v.state ?? null,
     onProgress: (stage, done, total) => process.stderr.write(`\r[importance] ${stage} ${done}/${total}   ${done === total ? '\n' : ''}`),
   });

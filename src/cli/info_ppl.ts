@@ -6,6 +6,8 @@ import { loadModel, paramCounts, readConfig } from '../io/checkpoint.js';
 import { perplexity } from '../eval/perplexity.js';
 import { CliError, intFlag, parseCommand, stringFlags } from './flags.js';
 import { readTextFile } from '../io/files.js';
+import { checkSeqLen } from '../io/config.js';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Usage of `minitron info`. */
@@ -38,6 +40,7 @@ export async function pplCmd(argv: string[]): Promise<void> {
   const seqLen = intFlag('--seq-len', v['seq-len'], 256);
   const stride = intFlag('--stride', v.stride, seqLen);
   const maxTokens = intFlag('--max-tokens', v['max-tokens'], 0, 0), batch = intFlag('--batch', v.batch, 4);
+  checkSeqLen(readConfig(dir).spec, seqLen, path.join(dir, 'config.json'));
   const backend = await selectBackend();
   console.error(`[minitron] backend ${backend.name} (${backend.reason})`);
   const model = await loadModel(dir);

@@ -24,18 +24,26 @@ const USAGE = `usage: minitron <command> [args]   (minitron <command> --help sho
 commands:
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(13)} ${c.help}\n      ${c.usage.split('\n')[0].replace('usage: minitron ', '')}`).join('\n')}`;
 
-/** Run the CLI with argv (without node and script). @example await main(['info', 'model-dir']) */
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Runs one subcommand and lets its error propagate (main prints it); false when argv names no command.
+ * @example await runCommand(['info', 'model-dir'])
+ */
+export async function runCommand(argv: string[]): Promise<boolean> {
   const [cmd, ...rest] = argv;
   const entry = cmd !== undefined && Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd as keyof typeof COMMANDS] : undefined;
-  if (!entry) {
+  if (!entry) return false;
+  await entry.run(rest);
+  return true;
+}
+
+/** Run the CLI with argv (without node and script). @example await main(['info', 'model-dir']) */
+export async function main(argv: string[]): Promise<void> {
+  const cmd = argv[0];
+  try {
+    if (await runCommand(argv)) return;
     const asked = cmd === undefined || cmd === '--help' || cmd === '-h';
     (asked ? console.log : console.error)(USAGE);
     process.exitCode = asked ? 0 : 2;
-    return;
-  }
-  try {
-    await entry.run(rest);
   } catch (e) {
     reportError(cmd, e);
   }

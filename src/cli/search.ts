@@ -4,6 +4,8 @@ import { loadModel, readConfig } from '../io/checkpoint.js';
 import { checkOutput } from '../io/paths.js';
 import { checkReport } from '../importance/report_check.js';
 import { readTextFile } from '../io/files.js';
+import { checkSeqLen } from '../io/config.js';
+import * as path from 'node:path';
 import { selectBackend } from '../backend/index.js';
 import { searchArchitectures, planForCandidate, type SearchCandidate } from '../prune/search.js';
 import { formatCount, parseCount } from '../prune/count.js';
@@ -53,13 +55,16 @@ export async function searchCmd(argv: string[]): Promise<void> {
   const text = readTextFile(v.text, 'a calibration text file');
   let budget: number;
   try { budget = parseCount(v.params); } catch (e) { throw new CliError(`--params: ${(e as Error).message}`); }
-  const report = checkReport(readJson<ImportanceReport>(v.report, 'importance-report'), v.report, readConfig(pos[0]).spec);
+  const { spec } = readConfig(pos[0]);
+  const report = checkReport(readJson<ImportanceReport>(v.report, 'importance-report'), v.report, spec);
+  const seqLen = intFlag('--seq-len', v['seq-len'], 128);
+  checkSeqLen(spec, seqLen, path.join(pos[0], 'config.json'));
   await selectBackend();
   const model = await loadModel(pos[0]);
   const tok = model.tokenizer;
   if (!tok) throw new CliError(`${pos[0]}: no tokenizer.json, cannot tokenise ${v.text}`);
   const batches = calibrationBatches(text, (s) => tok.encode(s), {
-    samples: intFlag('--samples', v.samples, 8), seqLen: intFlag('--seq-len', v['seq-len'], 128), batchSize: 4, seed: 99,
+    samples: intFlag('--samples', v.samples, 8), seqLen, batchSize: 4, seed: 99,
   });
   const ranked = searchArchitectures(model, report, budget, batches, {
     topK: intFlag('--top-k', v['top-k'], 10), hiddenMultiple: intFlag('--hidden-multiple', v['hidden-multiple'], 64),

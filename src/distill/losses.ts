@@ -270,15 +270,21 @@ const TERM_IMPLS: Record<LossTerm, TermImpl> = {
   },
   is: {
     needed: (o) => o.weights.is !== 0,
-    compute: (inp, o, before) => {
-      if (inp.states.length === 0) throw new DistillLossError('losses: combinedLoss weights.is != 0 needs at least one state pair');
-      const is = tf.addN(inp.states.map((p) => stateLoss(p.student, p.teacher, p.proj, o.stateLoss))) as tf.Scalar;
-      const kl = before.kl ?? null;
-      if (!o.scaleIsToLogits || kl === null) return is;
-      return tf.mul(is, stopGradient(tf.div(kl, tf.maximum(is, 1e-12)))) as tf.Scalar; // constant factor
-    },
+    compute: (inp, o, before) => stateTerm(inp.states, o, before.kl ?? null),
   },
 };
+
+/**
+ * The intermediate-state term: the state losses of every pair summed, rescaled (as a constant factor) to the logit
+ * loss `kl` when `scaleIsToLogits`.
+ * @example const is = stateTerm(pairs, { ...DEFAULT_COMBINED_LOSS_OPTIONS, scaleIsToLogits: true }, kl);
+ */
+export function stateTerm(states: CombinedLossInputs['states'], o: Pick<CombinedLossOptions, 'stateLoss' | 'scaleIsToLogits'>, kl: tf.Scalar | null): tf.Scalar {
+  if (states.length === 0) throw new DistillLossError('losses: combinedLoss weights.is != 0 needs at least one state pair');
+  const is = tf.addN(states.map((p) => stateLoss(p.student, p.teacher, p.proj, o.stateLoss))) as tf.Scalar;
+  if (!o.scaleIsToLogits || kl === null) return is;
+  return tf.mul(is, stopGradient(tf.div(kl, tf.maximum(is, 1e-12)))) as tf.Scalar; // constant factor
+}
 
 /**
  * Combined distillation objective; CE uses logits[:, :-1] against targets. Caller disposes the returned scalars.

@@ -5,8 +5,8 @@
  * (backend/fused_loss.ts: the student's [B, T, V] logits are never materialised).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelSpec, Params } from '../types.js';
-import { combinedLoss, crossEntropy, DEFAULT_COMBINED_LOSS_OPTIONS, DistillLossError, stateLoss, stopGradient, type CombinedLoss, type CombinedLossOptions } from './losses.js';
+import { LOSS_TERM_NAMES, type LossTerm, type ModelSpec, type Params } from '../types.js';
+import { combinedLoss, crossEntropy, DEFAULT_COMBINED_LOSS_OPTIONS, DistillLossError, stateTerm, type CombinedLoss, type CombinedLossOptions } from './losses.js';
 import { forward as modelForward, forwardHidden, lmHeadWeight } from '../model/forward.js';
 import { linearDistillLoss } from '../backend/fused_loss.js';
 import { cachedKl, type CachedTeacher } from './cached_kl.js';
@@ -35,12 +35,9 @@ import type { ModelLike } from '../types.js';
 export type { ModelLike };
 
 /** Result of one micro-batch: gradients by variable name (caller disposes) and the loss parts. */
-export interface MicroResult {
+export interface MicroResult extends Record<LossTerm, number | null> {
   grads: Record<string, tf.Tensor>;
   loss: number;
-  kl: number | null;
-  ce: number | null;
-  is: number | null;
 }
 
 function capture(points: TapPoint[], into: (tf.Tensor | null)[]): (name: string, layer: number, x: tf.Tensor) => void {
@@ -115,10 +112,7 @@ function fusedCombinedLoss(inp: MicroInputs, params: Params, teacherLogits: tf.T
     targets, { temperature: o.temperature, klWeight: w.kl, ceWeight: w.ce });
   targets?.dispose();
   if (w.is === 0) return { total: r.total, kl: w.kl !== 0 ? r.kl : null, ce: r.ce, is: null };
-  const pairs = states();
-  if (pairs.length === 0) throw new DistillLossError('losses: combinedLoss weights.is != 0 needs at least one state pair');
-  let is = tf.addN(pairs.map((p) => stateLoss(p.student, p.teacher, p.proj, o.stateLoss))) as tf.Scalar;
-  if (o.scaleIsToLogits && r.kl !== null) is = tf.mul(is, stopGradient(tf.div(r.kl, tf.maximum(is, 1e-12)))) as tf.Scalar;
+  const is = stateTerm(states(), o, r.kl);
   return { total: tf.add(r.total, tf.mul(is, w.is)) as tf.Scalar, kl: r.kl, ce: r.ce, is };
 }
 /** KL against the cached teacher (+ CE when weighted); a cache has no intermediate states. */
@@ -156,7 +150,7 @@ export function microStep(inp: MicroInputs): MicroResult {
   const teacherLogits = teacherPass(inp, useStates, tStates);
   const fused = !inp.cached && usesFusedLoss(inp);
   const targets = w.ce !== 0 && !fused ? tf.slice(inp.ids, [0, 1], [b, t - 1]) : null; // [B, T-1]
-  const parts: { kl: tf.Scalar | null; ce: tf.Scalar | null; is: tf.Scalar | null } = { kl: null, ce: null, is: null };
+  const parts = Object.fromEntries(LOSS_TERM_NAMES.map((t) => [t, null])) as Record<LossTerm, tf.Scalar | null>;
   const names = Object.keys(inp.vars);
   const varList = names.map((n) => inp.vars[n] as tf.Variable);
   try {
@@ -170,9 +164,7 @@ export function microStep(inp: MicroInputs): MicroResult {
         : fused
         ? fusedCombinedLoss(inp, params, teacherLogits, onTap, pairs)
         : combinedLoss({ studentLogits: inp.forward(inp.studentSpec, params, inp.ids, onTap ? { onTap } : {}), teacherLogits, targets, states: pairs() }, inp.loss);
-      parts.kl = r.kl ? tf.keep(r.kl) : null;
-      parts.ce = r.ce ? tf.keep(r.ce) : null;
-      parts.is = r.is ? tf.keep(r.is) : null;
+      for (const k of LOSS_TERM_NAMES) parts[k] = r[k] ? tf.keep(r[k]) : null;
       return r.total;
     }, varList);
     const out: Record<string, tf.Tensor> = {};
@@ -182,12 +174,12 @@ export function microStep(inp: MicroInputs): MicroResult {
       if (g !== undefined) out[n] = g;
     });
     const num = (x: tf.Scalar | null): number | null => (x ? (x.dataSync()[0] as number) : null);
-    const res = { grads: out, loss: value.dataSync()[0] as number, kl: num(parts.kl), ce: num(parts.ce), is: num(parts.is) };
+    const res = { grads: out, loss: value.dataSync()[0] as number, ...Object.fromEntries(LOSS_TERM_NAMES.map((k) => [k, num(parts[k])])) } as MicroResult;
     value.dispose();
     return res;
   } finally {
     tf.dispose([...(tStates.filter(Boolean) as tf.Tensor[]), ...(sStates.filter(Boolean) as tf.Tensor[])]);
-    const rest: (tf.Tensor | null)[] = [teacherLogits, targets, parts.kl, parts.ce, parts.is];
+    const rest: (tf.Tensor | null)[] = [teacherLogits, targets, ...LOSS_TERM_NAMES.map((k) => parts[k])];
     tf.dispose(rest.filter((x): x is tf.Tensor => x !== null));
   }
 }

@@ -7,6 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeDirAtomic } from '../io/atomic.js';
+import { readSafetensors } from '../io/safetensors.js';
+import { readJsonObject } from '../io/files.js';
+
+/** The files of a complete training checkpoint. */
+export const CHECKPOINT_FILES = ['weights.safetensors', 'optim.safetensors', 'state.json'] as const;
 
 /** Raised when a checkpoint is missing, malformed or does not fit the run. */
 export class DistillCheckpointError extends MinitronError {
@@ -45,22 +50,8 @@ export function writeTensorFile(file: string, tensors: Record<string, tf.Tensor>
 /** Reads a safetensors file written by writeTensorFile (F32 / I32); the caller disposes the tensors.
  * @example const t = readTensorFile('/tmp/x.safetensors'); */
 export function readTensorFile(file: string): Record<string, tf.Tensor> {
-  if (!fs.existsSync(file)) throw new DistillCheckpointError(`distill/train_state.ts: ${file} does not exist`);
-  const buf = fs.readFileSync(file);
-  if (buf.length < 8) throw new DistillCheckpointError(`distill/train_state.ts: ${file} is too short for a safetensors header`);
-  const n = Number(buf.readBigUInt64LE(0));
-  if (8 + n > buf.length) throw new DistillCheckpointError(`distill/train_state.ts: ${file} header length ${n} exceeds the file size`);
-  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-  const base = 8 + n;
   const out: Record<string, tf.Tensor> = {};
-  for (const [name, h] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const [a, b] = h.data_offsets;
-    const bytes = new Uint8Array(buf.subarray(base + a, base + b)); // aligned copy
-    if (h.dtype === 'F32') out[name] = tf.tensor(new Float32Array(bytes.buffer), h.shape, 'float32');
-    else if (h.dtype === 'I32') out[name] = tf.tensor(new Int32Array(bytes.buffer), h.shape, 'int32');
-    else throw new DistillCheckpointError(`distill/train_state.ts: ${file} tensor '${name}' has dtype ${h.dtype}; expected F32 or I32`);
-  }
+  for (const [name, t] of readSafetensors(file)) out[name] = tf.tensor(t.data, t.shape, t.dtype); // validated like any safetensors file
   return out;
 }
 
@@ -89,7 +80,7 @@ export function saveTrainCheckpoint<S>(dir: string, ck: TrainCheckpoint<S>): voi
 /** True when `dir` holds a complete checkpoint.
  * @example if (hasTrainCheckpoint('out/ckpt')) ... */
 export function hasTrainCheckpoint(dir: string): boolean {
-  return ['weights.safetensors', 'optim.safetensors', 'state.json'].every((f) => fs.existsSync(path.join(dir, f)));
+  return CHECKPOINT_FILES.every((f) => fs.existsSync(path.join(dir, f)));
 }
 
 /**
@@ -97,8 +88,9 @@ export function hasTrainCheckpoint(dir: string): boolean {
  * @example const ck = loadTrainCheckpoint<MyState>('out/ckpt');
  */
 export function loadTrainCheckpoint<S>(dir: string): TrainCheckpoint<S> {
-  if (!hasTrainCheckpoint(dir)) throw new DistillCheckpointError(`distill/train_state.ts: ${dir} is not a complete checkpoint (needs weights.safetensors, optim.safetensors, state.json)`);
-  const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as S;
+  const missing = CHECKPOINT_FILES.filter((f) => !fs.existsSync(path.join(dir, f)));
+  if (missing.length > 0) throw new DistillCheckpointError(`${dir}: incomplete training checkpoint, missing ${missing.join(', ')} (expected ${CHECKPOINT_FILES.join(', ')}); refusing to resume`);
+  const state = readJsonObject(path.join(dir, 'state.json'), 'a training state object') as S;
   const weights = readTensorFile(path.join(dir, 'weights.safetensors'));
   const optim = readTensorFile(path.join(dir, 'optim.safetensors'));
   return { weights, optim, state };

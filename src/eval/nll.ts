@@ -33,12 +33,14 @@ export function nllFromLogits<R extends tf.Rank>(logits: tf.Tensor, labels: tf.T
  * @example const nll = nextTokenNll(forward(spec, params, ids), ids); // [B, T-1]
  */
 export function nextTokenNll(logits: tf.Tensor3D, ids: tf.Tensor2D): tf.Tensor2D {
-  const [b, t, v] = logits.shape;
+  const [b, t] = logits.shape;
   if (ids.shape[0] !== b || ids.shape[1] !== t) throw new UsageError(`nll: ids shape [${ids.shape}] must be [${b}, ${t}] to match logits [${logits.shape}]`);
   return tf.tidy(() => {
-    const pred = tf.slice(logits, [0, 0, 0], [b, t - 1, v]); // [B, T-1, V]
-    const next = tf.slice(ids, [0, 1], [b, t - 1]); // [B, T-1]
-    return nllFromLogits(pred, next);
+    // Score every position against the next id (the last against a dummy 0) and drop the last column afterwards:
+    // no copy of the [B, T-1, V] logits is made, and the dropped column gets a zero gradient.
+    const next = tf.concat([tf.slice(ids, [0, 1], [b, t - 1]), tf.zeros([b, 1], 'int32')], 1); // [B, T]
+    const all = nllFromLogits(logits, next as tf.Tensor2D); // [B, T]
+    return tf.slice(all, [0, 0], [b, t - 1]); // [B, T-1]
   });
 }
 

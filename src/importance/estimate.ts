@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ImportanceReport, ModelLike, ModelSpec } from '../types.js';
 import { ImportanceError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { readJsonObject } from '../io/files.js';
 import { forward } from '../model/forward.js';
 import { ImportanceAccumulator, DEFAULT_ACCUMULATOR_OPTIONS, emptyAccumulatorState, type AccumulatorOptions, type AccumulatorState, type ActivationScores } from './accumulator.js';
 import { contiguousWindows, pplWithout } from './depth.js';
@@ -57,7 +58,7 @@ function startState(o: ImportanceOptions, spec: ModelSpec, batches: number[][][]
   });
   const fresh: RunState = { kind: 'importance-state', spec, key, batchesDone: 0, acc: emptyAccumulatorState(spec.numLayers), layers: {}, blocks: [] };
   if (!o.statePath || !fs.existsSync(o.statePath)) return fresh;
-  const saved = JSON.parse(fs.readFileSync(o.statePath, 'utf8')) as RunState;
+  const saved = readJsonObject(o.statePath, 'an importance state file from an interrupted run') as unknown as RunState;
   const diff = saved.kind === 'importance-state' ? specDiff(saved.spec, spec) : ['kind'];
   if (diff.length > 0) throw new ImportanceError(`state ${o.statePath} belongs to another model (${diff.join('; ')})`);
   if (saved.key !== key) throw new ImportanceError(`state ${o.statePath} was saved with other options or data (${saved.key}), this run uses ${key}`);

@@ -150,6 +150,16 @@ export function configFromSpec(spec: ModelSpec, base: Json = {}): Json {
 }
 
 /**
+ * Refuses sequences longer than a learned-position model (gpt2) can embed, naming the config field.
+ * @example checkSeqLen(spec, 128, '/m/config.json'); // throws for gpt2 with n_positions 64
+ */
+export function checkSeqLen(spec: ModelSpec, seqLen: number, file: string): void {
+  if (spec.positional !== 'learned' || seqLen <= spec.maxPositions) return;
+  const field = spec.family === 'gpt2' ? 'n_positions' : 'max_position_embeddings';
+  throw new ConfigError(file, field, `at least ${seqLen} learned positions for sequences of ${seqLen} tokens (--seq-len), got ${spec.maxPositions}`);
+}
+
+/**
  * Checks the config's depth against the tensor names in the weight files before anything is allocated: a config
  * claiming more layers than the files hold (e.g. 10⁹) is refused at once, naming the field.
  * @example checkConfigAgainstTensors(spec, files.keys(), '/m/config.json');

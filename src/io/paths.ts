@@ -1,11 +1,13 @@
 /**
  * Output paths checked before any work starts: resolved through real paths (symlinks, `..`), refused when they
  * are, lie inside, or contain an input file or folder, and refused when they cannot be written (wrong kind,
- * read-only, too little free space). Every CLI output flag and library save call goes through checkOutput.
+ * read-only, too little free space); leftovers of killed writers beside them are cleaned up. Every CLI output flag
+ * goes through checkOutput.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MinitronError } from '../errors.js';
+import { recoverStaleSiblings } from './atomic.js';
 
 /** An output path that would overlap an input or cannot be written. @example new OutputPathError('/m/config.json', 'is the input file /m/config.json') */
 export class OutputPathError extends MinitronError {
@@ -20,14 +22,21 @@ export interface OutputCheck {
   readonly kind: 'file' | 'dir';
   /** Input files and folders the output must stay clear of (null / undefined entries are ignored). */
   readonly inputs: ReadonlyArray<string | null | undefined>;
+  /** Other outputs of the same run: neither may be, contain or lie inside the other. */
+  readonly outputs: ReadonlyArray<string | null | undefined>;
   /** Refuse an output that already exists. */
   readonly mustNotExist: boolean;
   /** Free bytes the output's file system must have (0: no check). */
   readonly minFreeBytes: number;
   /** Name used in messages, e.g. '--out'. */
   readonly what: string;
+  /** Where the lines about cleaned-up leftovers of killed runs go (default: stderr). */
+  readonly log: (line: string) => void;
 }
-export const DEFAULT_OUTPUT_CHECK: OutputCheck = { kind: 'file', inputs: [], mustNotExist: false, minFreeBytes: 0, what: 'output' };
+export const DEFAULT_OUTPUT_CHECK: OutputCheck = {
+  kind: 'file', inputs: [], outputs: [], mustNotExist: false, minFreeBytes: 0, what: 'output',
+  log: (line) => process.stderr.write(`[minitron] ${line}\n`),
+};
 
 /**
  * The real path of `p` even when its tail does not exist yet: the deepest existing ancestor through realpath,
@@ -60,12 +69,12 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-function overlap(out: string, input: string, kind: OutputCheck['kind']): string | null {
+function overlap(out: string, input: string, kind: OutputCheck['kind'], role = 'input'): string | null {
   const ro = realPath(out), ri = realPath(input);
-  const what = fs.existsSync(ri) && fs.statSync(ri).isDirectory() ? 'input folder' : 'input file';
+  const what = role === 'input' ? (fs.existsSync(ri) && fs.statSync(ri).isDirectory() ? 'input folder' : 'input file') : role;
   if (ro === ri || sameFile(ro, ri)) return `is the ${what} ${input}${ri !== path.resolve(input) ? ` (${ri})` : ''}`;
   if (inside(ro, ri)) return `lies inside the ${what} ${input} (${ri}), which is never written`;
-  if (kind === 'dir' && inside(ri, ro)) return `contains the ${what} ${input} (${ri})`;
+  if ((kind === 'dir' || role !== 'input') && inside(ri, ro)) return `contains the ${what} ${input} (${ri})`;
   return null;
 }
 
@@ -108,7 +117,8 @@ const mb = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MB`;
 
 /**
  * Checks an output path before any work: no overlap with the inputs (through real paths), the right kind,
- * writable, enough free space. Returns the absolute path; throws OutputPathError naming the flag and the input.
+ * writable, enough free space; then removes what killed writers left beside it (recoverStaleSiblings). Returns the
+ * absolute path; throws OutputPathError naming the flag and the input.
  * @example checkOutput(flags.out, { what: '--out', kind: 'file', inputs: [modelDir, textFile] });
  */
 export function checkOutput(out: string, options: Partial<OutputCheck> = {}): string {
@@ -119,8 +129,13 @@ export function checkOutput(out: string, options: Partial<OutputCheck> = {}): st
     const why = overlap(out, input, o.kind);
     if (why) throw new OutputPathError(`${o.what} ${out}`, why);
   }
+  for (const other of o.outputs) {
+    const why = other ? overlap(out, other, o.kind, 'other output') : null;
+    if (why) throw new OutputPathError(`${o.what} ${out}`, why);
+  }
   const why = writability(out, o);
   if (why) throw new OutputPathError(`${o.what} ${out}`, why);
+  for (const line of recoverStaleSiblings(out)) o.log(line);
   return path.resolve(out);
 }
 

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { SafetensorsError } from '../errors.js';
-import { fsError } from './files.js';
+import { FileError, fsError } from './files.js';
 
 /** Dtypes this reader understands and their byte sizes. */
 export const DTYPE_BYTES: Readonly<Record<string, number>> = { F32: 4, F16: 2, BF16: 2, I32: 4, I64: 8 };
@@ -87,7 +87,7 @@ function openRead(file: string): number {
     const fd = fs.openSync(file, 'r');
     if (fs.fstatSync(fd).isDirectory()) {
       fs.closeSync(fd);
-      throw new SafetensorsError(file, 'is a folder; expected a safetensors file');
+      throw new FileError(file, 'is a folder, not a file (expected a safetensors file)');
     }
     return fd;
   } catch (e) {

@@ -3,6 +3,7 @@
  * reversible unit masks (what-if pruning). One implementation serves inference, importance and training.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { UsageError } from '../errors.js';
 import type { ModelSpec, Params } from '../types.js';
 import { activate, linear, norm } from './layers.js';
 import { ropeTables } from './rope.js';
@@ -113,6 +114,7 @@ export function forwardHidden(spec: ModelSpec, params: Params, ids: tf.Tensor2D,
     const D = spec.hiddenSize;
     let h = tf.reshape(tf.gather(params['model.embed_tokens.weight'], tf.reshape(ids, [-1])), [B, T, D]) as tf.Tensor3D; // [B, T, D]
     if (spec.positional === 'learned') {
+      if (T > spec.maxPositions) throw new UsageError(`forward: ${T} tokens per sequence exceed the model's ${spec.maxPositions} learned positions`);
       const pos = tf.slice(params['model.embed_positions.weight'], [0, 0], [T, D]); // [T, D]
       h = tf.add(h, pos) as tf.Tensor3D;
     }

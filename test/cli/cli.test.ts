@@ -55,7 +55,7 @@ test('--help / -h on every subcommand prints its usage (choices from the value t
   const { AGGREGATIONS } = await import('../../src/types.js');
   const { DEPTH_METRICS } = await import('../../src/importance/depth_metrics.js');
   const { LOGIT_LOSSES } = await import('../../src/distill/losses.js');
-  for (const cmd of ['info', 'ppl', 'importance', 'prune', 'search', 'distill']) {
+  for (const cmd of ['info', 'ppl', 'importance', 'prune', 'search', 'distill', 'cache-teacher']) {
     for (const flag of ['--help', '-h']) {
       const r = minitron(cmd, flag);
       assert.equal(r.code, 0, `${cmd} ${flag}: ${r.err}`);
