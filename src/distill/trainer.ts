@@ -5,6 +5,7 @@
  * The loop is distill(); its named steps are in trainer_steps.ts, its options in trainer_options.ts.
  */
 import * as fs from 'node:fs';
+import { recoverStaleSiblings } from '../io/atomic.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Params, TrainHistory } from '../types.js';
 import { meanNextTokenNll } from '../eval/nll.js';
@@ -91,6 +92,7 @@ export async function distill(opts: DistillArgs): Promise<DistillResult> {
   let result: DistillResult | null = null;
   try {
     createTensors(st, o);
+    if (plan.ckptDir !== null) recoverStaleSiblings(plan.ckptDir); // leftovers of a killed save
     if (o.resume && plan.ckptDir !== null && fs.existsSync(plan.ckptDir)) restoreState(st, o, plan); // incomplete: refused, naming what is missing
     const run = Date.now();
     const startStep = st.step;

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CheckpointError } from '../errors.js';
+import { fsError, isErrno } from './files.js';
 
 /** A sibling path of `target` that no other writer uses: `<target>.<tag>-<pid>-<time>-<counter>`. */
 let counter = 0;
@@ -43,7 +44,7 @@ export function writeFileAtomicWith(file: string, write: (tmp: string) => void):
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw isErrno(e) ? fsError(e, file, 'a writable file; the previous content, if any, is kept') : e;
   }
   fsyncPath(dir);
 }
@@ -77,7 +78,7 @@ export function writeDirAtomic(dir: string, fill: (tmp: string) => void, options
     commitDir(tmp, dir, o.replace);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    throw isErrno(e) ? fsError(e, dir, 'a writable folder; the previous one, if any, is kept') : e;
   }
 }
 
@@ -100,4 +101,41 @@ function commitDir(tmp: string, dir: string, replace: boolean): void {
   fs.renameSync(tmp, dir);
   fsyncPath(path.dirname(path.resolve(dir)));
   if (old !== null) fs.rmSync(old, { recursive: true, force: true });
+}
+
+/** True unless `pid` names no running process (a pid we may not signal is running). */
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Cleans up after writers that were killed beside `target`: when `target` is missing but an old copy moved aside by
+ * a replacing write (`<target>.old-<pid>-…`) exists, it is renamed back (the kill fell between the two renames);
+ * then every temporary or old sibling of a process no longer running is removed. Returns one line per action.
+ * @example for (const m of recoverStaleSiblings('out.state/checkpoint')) console.error(m);
+ */
+export function recoverStaleSiblings(target: string): string[] {
+  const abs = path.resolve(target), dir = path.dirname(abs), base = path.basename(abs);
+  if (!fs.existsSync(dir)) return [];
+  const re = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-(\\d+)-(\\d+)(?:-\\d+)?$`);
+  const stale = fs.readdirSync(dir).map((n) => ({ n, m: re.exec(n) })).filter((x) => x.m && !pidAlive(Number(x.m[2])))
+    .map((x) => ({ p: path.join(dir, x.n), tag: x.m![1], time: Number(x.m![3]) })).sort((a, b) => b.time - a.time);
+  const out: string[] = [];
+  const old = stale.find((s) => s.tag === 'old');
+  if (old && !fs.existsSync(abs)) {
+    fs.renameSync(old.p, abs);
+    out.push(`restored ${abs} from ${old.p} (a replacing write was killed before it finished)`);
+  }
+  for (const s of stale) {
+    if (s === old && !fs.existsSync(s.p)) continue;
+    fs.rmSync(s.p, { recursive: true, force: true });
+    out.push(`removed ${s.p} (left by a killed run)`);
+  }
+  return out;
 }

@@ -31,8 +31,8 @@ export const FS_ERROR_WORDS: Readonly<Record<string, string>> = {
   ELOOP: 'too many levels of symbolic links',
 };
 
-/** True for a Node errno error (it has a string `code` and a `syscall`). */
-function isErrno(e: unknown): e is NodeJS.ErrnoException {
+/** True for a Node errno error (it has a string `code` and a `syscall`). @example if (isErrno(e) && e.code === 'ENOSPC') ... */
+export function isErrno(e: unknown): e is NodeJS.ErrnoException {
   return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }
 

@@ -1,11 +1,13 @@
 /**
  * Output paths checked before any work starts: resolved through real paths (symlinks, `..`), refused when they
  * are, lie inside, or contain an input file or folder, and refused when they cannot be written (wrong kind,
- * read-only, too little free space). Every CLI output flag and library save call goes through checkOutput.
+ * read-only, too little free space); leftovers of killed writers beside them are cleaned up. Every CLI output flag
+ * goes through checkOutput.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MinitronError } from '../errors.js';
+import { recoverStaleSiblings } from './atomic.js';
 
 /** An output path that would overlap an input or cannot be written. @example new OutputPathError('/m/config.json', 'is the input file /m/config.json') */
 export class OutputPathError extends MinitronError {
@@ -28,8 +30,13 @@ export interface OutputCheck {
   readonly minFreeBytes: number;
   /** Name used in messages, e.g. '--out'. */
   readonly what: string;
+  /** Where the lines about cleaned-up leftovers of killed runs go (default: stderr). */
+  readonly log: (line: string) => void;
 }
-export const DEFAULT_OUTPUT_CHECK: OutputCheck = { kind: 'file', inputs: [], outputs: [], mustNotExist: false, minFreeBytes: 0, what: 'output' };
+export const DEFAULT_OUTPUT_CHECK: OutputCheck = {
+  kind: 'file', inputs: [], outputs: [], mustNotExist: false, minFreeBytes: 0, what: 'output',
+  log: (line) => process.stderr.write(`[minitron] ${line}\n`),
+};
 
 /**
  * The real path of `p` even when its tail does not exist yet: the deepest existing ancestor through realpath,
@@ -110,7 +117,8 @@ const mb = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MB`;
 
 /**
  * Checks an output path before any work: no overlap with the inputs (through real paths), the right kind,
- * writable, enough free space. Returns the absolute path; throws OutputPathError naming the flag and the input.
+ * writable, enough free space; then removes what killed writers left beside it (recoverStaleSiblings). Returns the
+ * absolute path; throws OutputPathError naming the flag and the input.
  * @example checkOutput(flags.out, { what: '--out', kind: 'file', inputs: [modelDir, textFile] });
  */
 export function checkOutput(out: string, options: Partial<OutputCheck> = {}): string {
@@ -127,6 +135,7 @@ export function checkOutput(out: string, options: Partial<OutputCheck> = {}): st
   }
   const why = writability(out, o);
   if (why) throw new OutputPathError(`${o.what} ${out}`, why);
+  for (const line of recoverStaleSiblings(out)) o.log(line);
   return path.resolve(out);
 }
 
