@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { logo } from './png.js';
+import { PROTOCOL_VERSION } from './wire.js';
 
 export const KERNEL_NAME = 'minitron';
 
@@ -51,6 +52,7 @@ export function kernelJson(): Record<string, unknown> {
     display_name: 'TypeScript (minitron)',
     language: 'typescript',
     interrupt_mode: 'signal',
+    kernel_protocol_version: PROTOCOL_VERSION,
     env: {},
     metadata: { debugger: false },
   };

@@ -1,11 +1,11 @@
 /** The protocol server: shell, control, stdin, iopub and heartbeat sockets (zeromq 6) around the Runner. */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as util from 'node:util';
 import * as zmq from 'zeromq';
 import type * as Minitron from 'minitron';
 import { CommManager } from './comms.js';
 import { History } from './history.js';
+import { kernelInfo } from './info.js';
 import { als, realTimers } from './interrupt.js';
 import type { ExecContext } from './interrupt.js';
 import { jsonBundle, tidyTf, SendQueue, StreamCapture } from './output.js';
@@ -22,14 +22,12 @@ export interface Connection {
 /** What the kernel uses of the preloaded library (absent when dist/ is not built). */
 type Lib = Partial<Pick<typeof Minitron, 'toMimeBundle' | 'displayKindOf' | 'isMimeBundleLike' | 'installHost' | 'QUIET'>>;
 
-const VERSION = '0.1.0';
-
 export class Kernel {
   private readonly wire: Wire;
   private readonly shell = new zmq.Router();
   private readonly control = new zmq.Router();
   private readonly stdin = new zmq.Router();
-  private readonly iopub = new zmq.Publisher();
+  private readonly iopub = new zmq.XPublisher();
   private readonly hb = new zmq.Reply();
   private readonly q: Record<'shell' | 'control' | 'iopub', SendQueue>;
   private runner!: Runner;
@@ -48,6 +46,7 @@ export class Kernel {
 
   constructor(private readonly conn: Connection) {
     this.wire = new Wire(conn.key, conn.signature_scheme);
+    this.iopub.verbosity = 'allSubs';
     this.out = new StreamCapture(() => this.parentFor(),
       (name, text, parent) => void this.q.iopub.send(this.wire.frames('stream', { name, text }, parent, [Buffer.from('stream')])));
     const log = (s: string): void => this.log(s);
@@ -67,6 +66,7 @@ export class Kernel {
       this.stdin.bind(this.url(this.conn.stdin_port)), this.iopub.bind(this.url(this.conn.iopub_port)), this.hb.bind(this.url(this.conn.hb_port)),
     ]);
     void this.heartbeat();
+    void this.welcome();
     this.out.install();
     process.on('SIGINT', () => this.interrupt());
     process.on('unhandledRejection', (reason) => this.reportError('Unhandled promise rejection', reason));
@@ -106,6 +106,18 @@ export class Kernel {
       comms: this.comms,
       stopSignal: () => als.getStore()?.stop.signal ?? null,
     });
+  }
+
+  /** XPUB: every subscription (duplicates too) is answered with iopub_welcome {subscription}, topic-prefixed when not empty. */
+  private async welcome(): Promise<void> {
+    for await (const frames of this.iopub) {
+      if (this.stopped) break;
+      for (const f of frames) {
+        if (f.length === 0 || f[0] !== 1) continue;
+        const topic = f.subarray(1);
+        void this.q.iopub.send(this.wire.frames('iopub_welcome', { subscription: topic.toString('utf8') }, null, topic.length ? [Buffer.from(topic)] : []));
+      }
+    }
   }
 
   private async heartbeat(): Promise<void> {
@@ -177,7 +189,7 @@ export class Kernel {
   private async dispatch(msg: Message, channel: 'shell' | 'control', type: string): Promise<void> {
     const c = msg.content;
     switch (type) {
-      case 'kernel_info_request': return this.reply(channel, msg, 'kernel_info_reply', this.kernelInfo());
+      case 'kernel_info_request': return this.reply(channel, msg, 'kernel_info_reply', kernelInfo());
       case 'execute_request': return this.execute(msg, channel);
       case 'is_complete_request': return this.reply(channel, msg, 'is_complete_reply', this.runner.isComplete(String(c.code ?? '')));
       case 'complete_request': {
@@ -217,22 +229,6 @@ export class Kernel {
     }
   }
 
-  private kernelInfo(): Json {
-    let tsVersion = '5.0.4';
-    try {
-      // tslab's own TypeScript fork (nested under tslab: see the alias note in docs/kernel.md).
-      const tslabDir = path.dirname(require.resolve('tslab/package.json'));
-      tsVersion = (require(require.resolve('@tslab/typescript-for-tslab', { paths: [tslabDir] })) as { version: string }).version;
-    } catch { /* default */ }
-    return {
-      status: 'ok', protocol_version: '5.3', implementation: 'minitron-kernel', implementation_version: VERSION,
-      language_info: { name: 'typescript', version: tsVersion, mimetype: 'text/typescript', file_extension: '.ts',
-        pygments_lexer: 'typescript', codemirror_mode: { name: 'javascript', typescript: true } },
-      banner: `minitron kernel ${VERSION}: TypeScript ${tsVersion} (tslab 1.0.22) on Node.js ${process.version}; \`mt\` and \`tf\` are preloaded`,
-      help_links: [],
-    };
-  }
-
   private async execute(msg: Message, channel: 'shell' | 'control'): Promise<void> {
     const c = msg.content;
     const code = String(c.code ?? '');
@@ -261,12 +257,25 @@ export class Kernel {
         if (store) this.history.setOutput(n, String(data['text/plain'] ?? ''));
         this.pub('execute_result', { execution_count: n, data, metadata: {} }, msg);
       }
-      return this.reply(channel, msg, 'execute_reply', { status: 'ok', execution_count: n, user_expressions: {}, payload: [] });
+      const userExpressions = await this.userExpressions(c.user_expressions);
+      return this.reply(channel, msg, 'execute_reply', { status: 'ok', execution_count: n, user_expressions: userExpressions, payload: [] });
     }
     const { ename, evalue, traceback } = outcome;
     if (c.stop_on_error !== false) this.abortBefore = Date.now();
     this.pub('error', { ename, evalue, traceback }, msg);
-    return this.reply(channel, msg, 'execute_reply', { status: 'error', execution_count: n, ename, evalue, traceback });
+    return this.reply(channel, msg, 'execute_reply', { status: 'error', execution_count: n, ename, evalue, traceback, user_expressions: {}, payload: [] });
+  }
+
+  /** user_expressions of an execute_request, evaluated after a successful cell as ipykernel does: name → result or error. */
+  private async userExpressions(exprs: unknown): Promise<Json> {
+    const out: Json = {};
+    if (!exprs || typeof exprs !== 'object') return out;
+    for (const [name, code] of Object.entries(exprs as Record<string, unknown>)) {
+      const r = await this.runner.run(`(${String(code)})`);
+      if (r.status === 'ok') out[name] = { status: 'ok', data: this.bundleFor(r.value), metadata: {} };
+      else out[name] = { status: 'error', ename: r.ename, evalue: r.evalue, traceback: r.traceback };
+    }
+    return out;
   }
 
   interrupt(): void {

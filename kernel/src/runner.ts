@@ -11,6 +11,7 @@ import type { Converter, ConvertResult } from 'tslab/dist/converter';
 import { createExecutor } from 'tslab/dist/executor';
 import type { Executor } from 'tslab/dist/executor';
 import { printQuickInfo } from 'tslab/dist/inspect';
+import * as ts from 'typescript';
 import { instrumentAwaits, installInterruptSupport, KernelInterrupt } from './interrupt.js';
 
 /** A TypeScript diagnostic in the cell: 1-based line and column. */
@@ -97,9 +98,12 @@ export class Runner {
   /** Interrupts an async cell that awaits (tslab rejects its race; our checkpoints stop the loop). */
   interrupt(): void { this.executor.interrupt(); }
 
-  isComplete(code: string): { status: 'complete' | 'incomplete'; indent?: string } {
+  /** is_complete as ipykernel answers: incomplete (with the next line's indent), invalid (a syntax error), complete. */
+  isComplete(code: string): { status: 'complete' | 'incomplete' | 'invalid'; indent?: string } {
     const r = isCompleteCode(code);
-    return r.completed ? { status: 'complete' } : { status: 'incomplete', indent: r.indent ?? '' };
+    if (!r.completed) return { status: 'incomplete', indent: r.indent ?? '' };
+    const t = ts.transpileModule(code, { reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+    return (t.diagnostics ?? []).length > 0 ? { status: 'invalid' } : { status: 'complete' };
   }
 
   complete(code: string, cursor: number): { matches: string[]; cursor_start: number; cursor_end: number } {

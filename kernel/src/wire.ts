@@ -1,7 +1,7 @@
-/** Jupyter wire protocol 5.3: message framing and HMAC signing. */
+/** Jupyter wire protocol 5.5: message framing and HMAC signing. */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 
-export const PROTOCOL_VERSION = '5.3';
+export const PROTOCOL_VERSION = '5.5';
 const DELIM = '<IDS|MSG>';
 
 export interface Header {

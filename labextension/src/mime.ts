@@ -14,6 +14,7 @@ export const MIME = {
   trainHistory: mimeOf('train-history'),
   importance: mimeOf('importance-report'),
   plan: PLAN_MIME,
+  comparison: mimeOf('comparison'),
   plotly: 'application/vnd.plotly.v1+json',
 } as const;
 
@@ -23,8 +24,23 @@ export interface RowJson {
   readonly is?: number; readonly lr?: number; readonly evalLoss?: number; readonly tokensPerSec?: number;
 }
 
-/** A TrainHistory as JSON. @example const h: HistoryJson = { kind: 'train-history', rows: [] }; */
-export interface HistoryJson { readonly kind: 'train-history'; readonly rows: readonly RowJson[] }
+/** A TrainHistory as JSON (totalSteps / elapsedSec when the kernel knows them: the header's step i/N, elapsed, ETA). @example const h: HistoryJson = { kind: 'train-history', rows: [] }; */
+export interface HistoryJson { readonly kind: 'train-history'; readonly rows: readonly RowJson[]; readonly totalSteps?: number; readonly elapsedSec?: number }
+
+/** One named run of a comparison (its loss rows and its results row). @example const r: RunJson = { name: 'kd', rows: [], params: 1e8 }; */
+export interface RunJson {
+  readonly name: string;
+  readonly rows: readonly RowJson[];
+  readonly params?: number | null;
+  readonly perplexity?: number | null;
+  readonly deltaVsTeacher?: number | null;
+  readonly tokens?: number | null;
+  readonly timeSec?: number | null;
+  readonly teacher?: boolean;
+}
+
+/** A run comparison as JSON (mt.compare). @example const c: ComparisonJson = { kind: 'comparison', runs: [] }; */
+export interface ComparisonJson { readonly kind: 'comparison'; readonly runs: readonly RunJson[] }
 
 /** An ImportanceReport as JSON. @example const r: ReportJson = model.data[MIME.importance] as ReportJson; */
 export interface ReportJson {
@@ -68,6 +84,17 @@ export function asHistory(x: unknown): HistoryJson {
     if (!isObj(r) || typeof r.step !== 'number') throw new PayloadError(MIME.trainHistory, `rows[${i}].step`, 'a number');
   });
   return x as unknown as HistoryJson;
+}
+
+/** Checks a comparison payload. @example asComparison(model.data[MIME.comparison]) */
+export function asComparison(x: unknown): ComparisonJson {
+  if (!isObj(x)) throw new PayloadError(MIME.comparison, '(root)', 'a JSON object');
+  if (!Array.isArray(x.runs)) throw new PayloadError(MIME.comparison, 'runs', 'an array of { name, rows, … }');
+  x.runs.forEach((r, i) => {
+    if (!isObj(r) || typeof r.name !== 'string') throw new PayloadError(MIME.comparison, `runs[${i}].name`, 'a string');
+    if (!Array.isArray(r.rows)) throw new PayloadError(MIME.comparison, `runs[${i}].rows`, 'an array of {step, loss, ...}');
+  });
+  return x as unknown as ComparisonJson;
 }
 
 /** Checks an importance-report payload. @example asReport(model.data[MIME.importance]) */

@@ -1,6 +1,9 @@
 /** Loads plotly.js lazily (its own chunk, fetched the first time a plot is shown) and draws figures. */
 import type { PlotlyApi } from 'plotly.js-dist-min';
 import type { Figure } from './mime.js';
+import { applyTheme } from './theme.js';
+import { readTheme } from './theme_dom.js';
+import type { PlotTheme } from './theme.js';
 
 let loading: Promise<PlotlyApi> | null = null;
 
@@ -16,23 +19,14 @@ export function loadPlotly(): Promise<PlotlyApi> {
   return loading;
 }
 
-/** Transparent backgrounds and the JupyterLab theme's font colour (light and dark themes). @example themed(fig.layout, div) */
-export function themed(layout: Record<string, unknown>, el: HTMLElement): Record<string, unknown> {
-  const css = getComputedStyle(el);
-  const color = css.getPropertyValue('--jp-ui-font-color1').trim() || '#333';
-  const grid = css.getPropertyValue('--jp-border-color2').trim() || '#e0e0e0';
-  const axis = (a: unknown): Record<string, unknown> => ({ gridcolor: grid, zerolinecolor: grid, ...(a as Record<string, unknown> ?? {}) });
-  const out: Record<string, unknown> = { paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)', font: { color }, ...layout };
-  for (const k of Object.keys(out)) if (/^[xy]axis\d*$/.test(k)) out[k] = axis(out[k]);
-  if (!('xaxis' in out)) out.xaxis = axis(undefined);
-  if (!('yaxis' in out)) out.yaxis = axis(undefined);
-  return out;
-}
-
-/** Draws (or updates in place) a figure in a div; `theme` adapts minitron's own figures to the lab theme. @example await drawFigure(div, lossFigure(history)); */
-export async function drawFigure(el: HTMLElement, fig: Figure, theme = true): Promise<void> {
+/**
+ * Draws (or updates in place) a figure in a div, in the lab theme read at the div (applyTheme; the figure's own settings win).
+ * @example await drawFigure(div, lossFigure(history));
+ */
+export async function drawFigure(el: HTMLElement, fig: Figure, theme: PlotTheme | null = readTheme(el)): Promise<void> {
   const Plotly = await loadPlotly();
-  await Plotly.react(el, fig.data, theme ? themed(fig.layout, el) : fig.layout, { responsive: true, displaylogo: false, ...(fig.config ?? {}) });
+  const f = theme ? applyTheme(fig, theme) : fig;
+  await Plotly.react(el, f.data, f.layout, { responsive: true, displaylogo: false, ...(fig.config ?? {}) });
   if (fig.frames && fig.frames.length && Plotly.addFrames) await Plotly.addFrames(el, fig.frames);
 }
 

@@ -13,8 +13,8 @@ import { recoverStaleSiblings } from '../io/atomic.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { perplexityOfIds } from '../eval/perplexity.js';
-import { distill, type DistillOptions, type DistillResult } from '../distill/trainer.js';
-import { DISTILL_MODES, LOGIT_LOSSES, STATE_LOSSES, type DistillMode, type LossWeights } from '../distill/losses.js';
+import { DEFAULT_DISTILL_OPTIONS, distill, type DistillOptions, type DistillResult } from '../distill/trainer.js';
+import { DEFAULT_COMBINED_LOSS_OPTIONS, DISTILL_MODES, LOGIT_LOSSES, STATE_LOSSES, type DistillMode, type LossWeights } from '../distill/losses.js';
 import { SCHEDULES } from '../distill/schedule.js';
 import { checkOutput, folderBytes } from '../io/paths.js';
 import { checkReadableFile, readTextFile } from '../io/files.js';
@@ -106,23 +106,24 @@ function trainOptions(a: DistillArgs, student: LoadedModel, teacher: LoadedModel
   Partial<DistillOptions> & Pick<DistillOptions, 'teacher' | 'student' | 'data'> {
   const v = a.v;
   const steps = intFlag('--steps', v.steps, 0, 0);
-  const lr = numFlag('--lr', v.lr, 3e-4);
+  const D = DEFAULT_DISTILL_OPTIONS, L = DEFAULT_COMBINED_LOSS_OPTIONS;
+  const lr = numFlag('--lr', v.lr, D.lr);
   const weights = { ...DISTILL_MODES[a.mode].weights } as LossWeights;
   for (const t of WEIGHT_TERMS) weights[t] = numFlag(`--${weightFlag(t)}`, v[weightFlag(t)], weights[t]);
   return {
     mode: a.mode, teacher, student, data: ids, steps, teacherCache: a.teacherCache,
-    batch: intFlag('--batch', v.batch, 8), seqLen: intFlag('--seq-len', v['seq-len'], 256), accum: intFlag('--accum', v.accum, 1),
-    lr, minLr: numFlag('--min-lr', v['min-lr'], lr / 10), warmup: intFlag('--warmup', v.warmup, Math.min(40, Math.floor(steps / 10)), 0),
-    schedule: oneOf('--schedule', v.schedule, SCHEDULES, 'cosine'),
-    weightDecay: numFlag('--weight-decay', v['weight-decay'], 0.01), clip: numFlag('--clip', v.clip, 1),
+    batch: intFlag('--batch', v.batch, D.batch), seqLen: intFlag('--seq-len', v['seq-len'], D.seqLen), accum: intFlag('--accum', v.accum, D.accum),
+    lr, minLr: numFlag('--min-lr', v['min-lr'], lr / 10), warmup: intFlag('--warmup', v.warmup, Math.min(D.warmup, Math.floor(steps / 10)), 0),
+    schedule: oneOf('--schedule', v.schedule, SCHEDULES, D.schedule),
+    weightDecay: numFlag('--weight-decay', v['weight-decay'], D.weightDecay), clip: numFlag('--clip', v.clip, D.clip),
     loss: {
-      logitLoss: oneOf('--logit-loss', v['logit-loss'], LOGIT_LOSSES, 'forward_kl'),
-      stateLoss: oneOf('--state-loss', v['state-loss'], STATE_LOSSES, 'cosine'),
-      temperature: numFlag('--temperature', v.temperature, 1), topK: intFlag('--top-k', v['top-k'], 64), weights,
+      logitLoss: oneOf('--logit-loss', v['logit-loss'], LOGIT_LOSSES, L.logitLoss),
+      stateLoss: oneOf('--state-loss', v['state-loss'], STATE_LOSSES, L.stateLoss),
+      temperature: numFlag('--temperature', v.temperature, L.temperature), topK: intFlag('--top-k', v['top-k'], L.topK), weights,
     },
-    evalData: evalIds, evalEvery: intFlag('--eval-every', v['eval-every'], 0, 0),
+    evalData: evalIds, evalEvery: intFlag('--eval-every', v['eval-every'], D.evalEvery, 0),
     checkpointEvery: intFlag('--checkpoint-every', v['checkpoint-every'], 50, 0), outDir: a.v.state ?? `${a.out}.state`,
-    resume: a.resume, seed: intFlag('--seed', v.seed, 0, 0), handleSigint: true, onStep: progressPrinter(),
+    resume: a.resume, seed: intFlag('--seed', v.seed, D.seed, 0), handleSigint: true, onStep: progressPrinter(),
   };
 }
 

@@ -86,6 +86,14 @@ function plain(x: unknown): string {
   } catch { return String(x); }
 }
 
+/** The JSON of a training history: rows plus the run facts the loss plot's header reads (a DistillResult's weights are left out). */
+function historyJson(h: TrainHistory & { totalSteps?: unknown; elapsedSec?: unknown }): Record<string, unknown> {
+  const out: Record<string, unknown> = { kind: 'train-history', rows: h.rows };
+  if (typeof h.totalSteps === 'number') out.totalSteps = h.totalSteps;
+  if (typeof h.elapsedSec === 'number') out.elapsedSec = h.elapsedSec;
+  return out;
+}
+
 function rendered(kind: DisplayKind, json: unknown, r: Rendered): MimeBundle {
   return { [mimeTypeOf(kind)]: JSON.parse(JSON.stringify(json)), 'text/plain': r.text, 'text/html': r.html };
 }
@@ -105,7 +113,7 @@ export function toMimeBundle(x: unknown): MimeBundle {
     }
     case 'importance-report': return rendered(kind, x, renderImportance(x as ImportanceReport));
     case 'arch-plan': return rendered(kind, x, renderArchPlan(x as ArchPlan));
-    case 'train-history': return rendered(kind, x, renderTrainHistory(x as TrainHistory));
+    case 'train-history': return rendered(kind, historyJson(x as TrainHistory), renderTrainHistory(x as TrainHistory));
     case 'stamp': return rendered(kind, x, renderStamp(x as Stamp));
     default: break;
   }

@@ -47,12 +47,19 @@ export function progress(total: number, opts: Partial<ProgressOptions> = {}): Pr
 /** A live loss plot: push rows, the TrainHistory display updates in place. @example const live = liveLoss(); live.push({ step, tokens, loss, lr }); */
 export interface LiveLoss { readonly [QUIET]?: true; readonly displayId: string; readonly history: TrainHistory; push(row: TrainRow): void; flush(): void }
 
-/** Shows a TrainHistory that updates as rows arrive (throttled to minIntervalMs). @example const live = liveLoss({ minIntervalMs: 500 }); */
-export function liveLoss(opts: Partial<{ minIntervalMs: number }> = {}): LiveLoss {
-  const minIntervalMs = opts.minIntervalMs ?? 250;
+/** Options of liveLoss(): update throttle and the run's step count (the plot's header shows step i / N and the ETA). @example liveLoss({ totalSteps: 200 }) */
+export interface LiveLossOptions { minIntervalMs: number; totalSteps: number | null }
+/** Defaults of LiveLossOptions. @example liveLoss({ ...defaultLiveLossOptions, totalSteps: 100 }) */
+export const defaultLiveLossOptions: LiveLossOptions = { minIntervalMs: 250, totalSteps: null };
+
+/** Shows a TrainHistory that updates as rows arrive (throttled); the payload carries totalSteps and elapsedSec for the header. @example const live = liveLoss({ totalSteps: 200 }); */
+export function liveLoss(opts: Partial<LiveLossOptions> = {}): LiveLoss {
+  const o = { ...defaultLiveLossOptions, ...opts };
   const rows: TrainRow[] = [];
   const history: TrainHistory = { kind: 'train-history', rows };
-  const handle = display(history);
+  const t0 = Date.now();
+  const payload = (): TrainHistory => ({ ...history, ...(o.totalSteps !== null ? { totalSteps: o.totalSteps } : {}), elapsedSec: (Date.now() - t0) / 1000 } as TrainHistory);
+  const handle = display(payload());
   let last = Date.now(), dirty = false;
   return {
     [QUIET]: true as const,
@@ -61,9 +68,9 @@ export function liveLoss(opts: Partial<{ minIntervalMs: number }> = {}): LiveLos
     push(row: TrainRow) {
       rows.push(row);
       dirty = true;
-      if (Date.now() - last >= minIntervalMs) this.flush();
+      if (Date.now() - last >= o.minIntervalMs) this.flush();
     },
-    flush() { if (dirty) { handle.update(history); last = Date.now(); dirty = false; } },
+    flush() { if (dirty) { handle.update(payload()); last = Date.now(); dirty = false; } },
   };
 }
 

@@ -49,9 +49,9 @@ export function sampleHistory(n = 200): HistoryJson {
     const step = i + 1;
     const kl = 2.2 * Math.exp(-step / 60) + 0.35 + r() * 0.08;
     const ce = 3.1 * Math.exp(-step / 80) + 2.4 + r() * 0.1;
-    return { step, tokens: step * 4096, loss: kl, kl, ce, lr: 1e-4 * (step < 20 ? step / 20 : 0.5 * (1 + Math.cos(Math.PI * (step - 20) / (n - 20)))), ...(step % 20 === 0 ? { evalLoss: kl + 0.1 } : {}) };
+    return { step, tokens: step * 4096, tokensPerSec: 2048 + 200 * Math.sin(step / 7), loss: kl, kl, ce, lr: 1e-4 * (step < 20 ? step / 20 : 0.5 * (1 + Math.cos(Math.PI * (step - 20) / (n - 20)))), ...(step % 20 === 0 ? { evalLoss: kl + 0.1 } : {}) };
   });
-  return { kind: 'train-history', rows };
+  return { kind: 'train-history', rows, totalSteps: 2 * n, elapsedSec: n * 2 };
 }
 
 const out = (mime: string, payload: unknown, text: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
