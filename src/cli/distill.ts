@@ -25,7 +25,7 @@ import { choiceHelp, intFlag, numFlag, oneOf, parseCommand, stringFlags, words }
 const WEIGHT_TERMS = LOSS_TERM_NAMES.filter((t) => LOSS_TERMS[t].cliFlag);
 const weightFlag = (t: LossTerm): string => `${t}-weight`;
 
-/** Usage of `minitron distill`. */
+/** Usage of `minitron distill` (printed by --help). @example console.log(DISTILL_USAGE) */
 export const DISTILL_USAGE = `usage: minitron distill (--teacher <dir> | --teacher-cache <dir>) --student <dir> --data <text-file> --steps N --out <dir>
   [--eval <text-file>] [--resume] [--state <dir>] [--mode ${words(DISTILL_MODES)}] [--batch N] [--seq-len N] [--accum N]
   [--lr X] [--min-lr X] [--warmup N] [--schedule ${words(SCHEDULES)}] [--weight-decay X] [--clip X]
