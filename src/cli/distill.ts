@@ -60,8 +60,8 @@ function parseDistillArgs(argv: string[]): DistillArgs | null {
   if (!parsed) return null;
   const v = parsed.values;
   const mode = oneOf('--mode', v.mode, DISTILL_MODES, 'kd');
-  const steps = intFlag('--steps', v.steps, 0, 0);
-  if (!v.student || !v.data || !v.out || steps < 1 || (mode === 'kd' && !v.teacher && !v['teacher-cache'])) throw new UsageError(DISTILL_USAGE);
+  if (v.steps !== undefined) intFlag('--steps', v.steps, 1); // "--steps 0" is named, not answered with the usage
+  if (!v.student || !v.data || !v.out || !v.steps || (mode === 'kd' && !v.teacher && !v['teacher-cache'])) throw new UsageError(DISTILL_USAGE);
   const stateDir = v.state ?? `${v.out}.state`;
   for (const f of [v.data, v.eval]) if (f) checkReadableFile(f, 'a text file');
   checkDistillOutputs(v.out, stateDir, [v.teacher, v.student, v.data, v.eval, v['teacher-cache']], intFlag('--checkpoint-every', v['checkpoint-every'], 50, 0) > 0);
