@@ -8,6 +8,7 @@ import type { ModelSpec, Params } from '../types.js';
 import { CheckpointError, ConfigError } from '../errors.js';
 import { checkConfigAgainstTensors, configFromSpec, specFromConfig } from './config.js';
 import { readJsonObject } from './files.js';
+import { checkOutput } from './paths.js';
 import { expectedShapes, hfSource, toHfTensors } from './hf_names.js';
 import { readHeader, readSafetensors, writeSafetensors, type HostTensor } from './safetensors.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
@@ -131,6 +132,7 @@ const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tok
 export async function saveCheckpoint(outDir: string, spec: ModelSpec, params: Params, options: Partial<SaveOptions> = {}): Promise<void> {
   const opts = { ...DEFAULT_SAVE_OPTIONS, ...options };
   if (fs.existsSync(outDir) && !opts.overwrite) throw new CheckpointError(outDir, 'output folder already exists; choose a new path');
+  checkOutput(outDir, { what: 'saveCheckpoint', kind: 'dir', inputs: [opts.tokenizerFrom] });
   const shapes = expectedShapes(spec);
   const canon = new Map<string, HostTensor>();
   for (const [name, shape] of shapes) {

@@ -11,7 +11,7 @@ export const smolSpec: ModelSpec = {
   maxPositions: 8192, tiedEmbeddings: true, qkvBias: false, oBias: false, mlpBias: false, slidingWindow: null, bosTokenId: 1, eosTokenId: 2,
 };
 
-/** Seeded uniform [0, 1) generator: mulberry32 started at `seed` (src/distill/rng.ts). */
+/** Seeded uniform [0, 1) generator: mulberry32 started at `seed` (src/data/rng.ts). */
 export function rng(seed: number): () => number {
   const gen = Rng.fromState(seed >>> 0);
   return () => gen.next();

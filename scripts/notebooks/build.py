@@ -1,0 +1,28 @@
+"""Writes the tutorial notebooks (cells only; scripts/run_notebooks.sh executes them and keeps the outputs).
+Usage: .venv/bin/python scripts/notebooks/build.py [NAME ...]   (default: all)"""
+import os
+import sys
+
+import nbformat as nbf
+
+sys.path.insert(0, os.path.dirname(__file__))
+import nb01_quickstart  # noqa: E402
+
+NOTEBOOKS = {
+    "01_quickstart.ipynb": nb01_quickstart,
+}
+
+
+def main(names: list) -> None:
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "notebooks")
+    for name, mod in NOTEBOOKS.items():
+        if names and name not in names:
+            continue
+        nb = mod.build()
+        nbf.validate(nb)
+        nbf.write(nb, os.path.join(root, name))
+        print(f"wrote notebooks/{name}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
