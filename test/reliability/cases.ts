@@ -130,7 +130,7 @@ const MODEL_CASES: BadCase[] = [
     setup: (f, d) => { badModel(f, d, (m) => { const p = path.join(m, 'model.safetensors'); const s = splitSafetensors(p); s.header['model.norm.weight'].shape = [4, 12]; joinSafetensors(p, s.header, s.data); }); },
     argv: (f, d) => ppl(M(d), f.text), error: 'CheckpointError', match: /"model.norm.weight" has shape \[4, 12\], config expects \[48\]/,
   },
-  { name: 'tied embeddings with a different lm_head', setup: (f, d) => { badModel(f, d, (m) => editJson(path.join(m, 'config.json'), (c) => ({ ...c, tie_word_embeddings: true })), f.qwen2); }, argv: (f, d) => ppl(M(d), f.text), error: 'CheckpointError', match: /tie_word_embeddings: true but the weights hold a different lm_head.weight/ },
+  { name: 'model folder empty', setup: (f, d) => fs.mkdirSync(path.join(d, 'm')), argv: (f, d) => ppl(M(d), f.text), error: 'CheckpointError', match: /m: config.json missing: expected a Hugging Face checkpoint folder/ },
   { name: 'tokenizer.json malformed', setup: (f, d) => { badModel(f, d, (m) => fs.writeFileSync(path.join(m, 'tokenizer.json'), '{"model": ')); }, argv: (f, d) => ppl(M(d), f.text), error: 'FileError', match: /tokenizer.json: not valid JSON/ },
   { name: 'tokenizer.json without a model', setup: (f, d) => { badModel(f, d, (m) => editJson(path.join(m, 'tokenizer.json'), (t) => ({ ...t, model: undefined }))); }, argv: (f, d) => ppl(M(d), f.text), error: 'CheckpointError', match: /no "model" with a "vocab"/ },
   { name: 'tokenizer.json is a folder', setup: (f, d) => { badModel(f, d, (m) => { fs.rmSync(path.join(m, 'tokenizer.json')); fs.mkdirSync(path.join(m, 'tokenizer.json')); }); }, argv: (f, d) => ppl(M(d), f.text), error: 'FileError', match: /tokenizer.json: is a folder/ },
