@@ -60,3 +60,17 @@ export async function logitDiff(spec: ModelSpec, params: Params, ref: Map<string
   idsT.dispose();
   return maxAbsDiff(got, ref.get('logits')!.data);
 }
+
+/**
+ * Runs a CLI command and returns what it printed with console.log, line by line (stderr silenced when `quiet`).
+ * @example const lines = await captureLog(() => pruneCmd([...])); lines.at(-1)
+ */
+export async function captureLog(fn: () => Promise<void>, quiet = false): Promise<string[]> {
+  const lines: string[] = [];
+  const orig = console.log;
+  const origErr = process.stderr.write.bind(process.stderr);
+  console.log = (...a: unknown[]) => { lines.push(a.join(' ')); };
+  if (quiet) process.stderr.write = (() => true) as typeof process.stderr.write;
+  try { await fn(); } finally { console.log = orig; process.stderr.write = origErr; }
+  return lines;
+}

@@ -11,6 +11,7 @@ import type { ExecContext } from './interrupt.js';
 import { jsonBundle, tidyTf, SendQueue, StreamCapture } from './output.js';
 import { loadLibrary, preloadCode } from './preload.js';
 import { Runner } from './runner.js';
+import { Stdin } from './stdin.js';
 import { Wire } from './wire.js';
 import type { Json, Message } from './wire.js';
 
@@ -26,7 +27,7 @@ export class Kernel {
   private readonly wire: Wire;
   private readonly shell = new zmq.Router();
   private readonly control = new zmq.Router();
-  private readonly stdin = new zmq.Router();
+  private stdin: Stdin | null = null;
   private readonly iopub = new zmq.XPublisher();
   private readonly hb = new zmq.Reply();
   private readonly q: Record<'shell' | 'control' | 'iopub', SendQueue>;
@@ -63,8 +64,10 @@ export class Kernel {
   async start(): Promise<void> {
     await Promise.all([
       this.shell.bind(this.url(this.conn.shell_port)), this.control.bind(this.url(this.conn.control_port)),
-      this.stdin.bind(this.url(this.conn.stdin_port)), this.iopub.bind(this.url(this.conn.iopub_port)), this.hb.bind(this.url(this.conn.hb_port)),
+      this.iopub.bind(this.url(this.conn.iopub_port)), this.hb.bind(this.url(this.conn.hb_port)),
     ]);
+    this.stdin = new Stdin(this.url(this.conn.stdin_port), this.wire);
+    await this.stdin.ready;
     void this.heartbeat();
     void this.welcome();
     this.out.install();
@@ -105,7 +108,16 @@ export class Kernel {
       },
       comms: this.comms,
       stopSignal: () => als.getStore()?.stop.signal ?? null,
+      input: (prompt, password) => this.readInput(prompt, password),
     });
+  }
+
+  /** input_request to the front end that sent the running execute_request; null when it did not allow stdin. */
+  private readInput(prompt: string, password: boolean): string | null {
+    const parent = this.parentFor();
+    if (!this.stdin || !parent || parent.header.msg_type !== 'execute_request' || parent.content.allow_stdin !== true) return null;
+    this.out.flush();
+    return this.stdin.request(parent, prompt, password);
   }
 
   /** XPUB: every subscription (duplicates too) is answered with iopub_welcome {subscription}, topic-prefixed when not empty. */
@@ -289,7 +301,8 @@ export class Kernel {
     this.stopped = true;
     await new Promise<void>((r) => realTimers.setTimeout(r, 50));
     try { this.runner.close(); } catch { /* closing anyway */ }
-    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) { try { s.close(); } catch { /* closing anyway */ } }
+    this.stdin?.close();
+    for (const s of [this.shell, this.control, this.iopub, this.hb]) { try { s.close(); } catch { /* closing anyway */ } }
     process.exit(0);
   }
 }

@@ -23,7 +23,13 @@ export function preloadCode(root = repoRoot()): PreloadInfo {
   const lines: string[] = [];
   const lib = path.join(root, 'dist', 'index.js');
   const libPath = fs.existsSync(lib) ? lib : null;
-  if (libPath) lines.push(`import * as mt from ${q(libPath)};`);
+  if (libPath) {
+    lines.push(`import * as mt from ${q(libPath)};`);
+    // prompt(): one line from the user through stdin (input_request), as in a browser; mt.readLine throws StdinError
+    // when the front end did not allow stdin for this request.
+    lines.push('function prompt(message?: string, defaultValue?: string): string { const v = mt.readLine(String(message ?? \'\')); '
+      + 'return v === \'\' && defaultValue !== undefined ? defaultValue : v; }');
+  }
   else notes.push(`minitron library not built (${lib} missing): run \`npx tsc -p tsconfig.json\` in ${root}; \`mt\` is not preloaded`);
   const tfDir = pkgDir('@tensorflow/tfjs-core', root);
   if (tfDir) {

@@ -321,3 +321,35 @@ def test_tensors_print_as_tfjs_summaries(kc):
     assert "[[1, 2]," in result_text(out)
     reply, out = execute(kc, "tt.dispose();\ntt")
     assert result_text(out) == "Tensor (disposed)"
+
+
+# ---- stdin -------------------------------------------------------------------------------------------------------
+
+def test_prompt_and_input_use_stdin_when_allowed(kc):
+    msg_id = kc.execute("const who: string = prompt('name? ');\n"
+                        "const pw: string = await mt.input('token: ', { password: true });\n`${who}/${pw.length}`",
+                        allow_stdin=True)
+    answers = iter(["ada", "s3cret"])
+    seen = []
+    for _ in range(2):
+        req = kc.get_stdin_msg(timeout=30)
+        assert req["msg_type"] == "input_request" and req["parent_header"]["msg_id"] == msg_id
+        seen.append(req["content"])
+        kc.input(next(answers))
+    assert seen == [{"prompt": "name? ", "password": False}, {"prompt": "token: ", "password": True}]
+    reply, out = kutil.collect(kc, msg_id)
+    assert reply["content"]["status"] == "ok" and result_text(out) == "'ada/6'"
+    # A default answers an empty line, as in a browser.
+    msg_id = kc.execute("prompt('colour? ', 'blue')", allow_stdin=True)
+    kc.get_stdin_msg(timeout=30)
+    kc.input("")
+    assert result_text(kutil.collect(kc, msg_id)[1]) == "'blue'"
+
+
+def test_prompt_without_stdin_is_a_clear_error(kc):
+    reply, out = execute(kc, "prompt('name? ')", allow_stdin=False)
+    c = reply["content"]
+    assert c["status"] == "error" and c["ename"] == "StdinError"
+    assert "does not allow stdin" in c["evalue"] and "allow_stdin" in c["evalue"]
+    with pytest.raises(Empty):
+        kc.get_stdin_msg(timeout=0.5)
