@@ -9,7 +9,7 @@ import { CheckpointError, ConfigError } from '../errors.js';
 import { checkConfigAgainstTensors, configFromSpec, specFromConfig } from './config.js';
 import { readJsonObject } from './files.js';
 import { checkOutput } from './paths.js';
-import { expectedShapes, hfSource, toHfTensors } from './hf_names.js';
+import { expectedShapes, hfPrefix, hfSource, toHfTensors } from './hf_names.js';
 import { readHeader, readSafetensors, writeSafetensors, type HostTensor } from './safetensors.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
 import { writeDirAtomic } from './atomic.js';
@@ -78,7 +78,7 @@ export async function loadModel(dir: string, options: Partial<LoadOptions> = {})
   const tokenizer = fs.existsSync(path.join(dir, 'tokenizer.json')) || opts.requireTokenizer ? loadTokenizer(dir).withVocabLimit(spec.vocabSize) : null;
   const files = tensorFiles(dir);
   checkConfigAgainstTensors(spec, files.keys(), path.join(dir, 'config.json'));
-  const prefix = spec.family === 'gpt2' && !files.has('transformer.wte.weight') && files.has('wte.weight') ? '' : 'transformer.';
+  const prefix = hfPrefix(spec, files);
   const host = new Map<string, HostTensor>();
   const byFile = new Map<string, Set<string>>();
   const shapes = expectedShapes(spec);
