@@ -11,6 +11,7 @@ import { specFromConfig, configFromSpec } from '../../src/io/config.js';
 import { CheckpointError, ConfigError, MinitronError } from '../../src/errors.js';
 import { forward } from '../../src/model/forward.js';
 import { GEN, TINY_MODELS, maxAbsDiff, setup, tmpDir } from '../helpers.js';
+import { ensureReference, referenceLogits } from '../prune/reference.js';
 
 before(setup);
 
@@ -121,5 +122,20 @@ test('parameter counts match the tensors', async () => {
   const m = await loadModel(path.join(GEN, 'llama_gqa'), { requireTokenizer: false });
   const total = Object.values(m.params).reduce((a, t) => a + t.size, 0);
   assert.equal(paramCounts(m.spec).total, total);
+  tf.dispose(m.params);
+});
+
+test('tie_word_embeddings with a different stored lm_head: untied, as transformers does, with its logits', async () => {
+  const dir = path.join(tmpDir('tied'), 'qwen2');
+  fs.cpSync(path.join(ensureReference(), 'qwen2_bias'), dir, { recursive: true });
+  const cfgFile = path.join(dir, 'config.json');
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), tie_word_embeddings: true }));
+  const m = await loadModel(dir, { requireTokenizer: false });
+  assert.equal(m.spec.tiedEmbeddings, false);
+  assert.ok(m.params['lm_head.weight']);
+  const ids = [[3, 17, 42, 8, 91, 5], [11, 0, 95, 47, 29, 64]];
+  const ours = tf.tidy(() => forward(m.spec, m.params, tf.tensor2d(ids, [2, 6], 'int32')).arraySync());
+  const [ref] = referenceLogits(ids, [{ dir }]);
+  assert.ok(maxAbsDiff(ours.flat(2), ref.flat(2)) <= 1e-4, `max diff ${maxAbsDiff(ours.flat(2), ref.flat(2))}`);
   tf.dispose(m.params);
 });
