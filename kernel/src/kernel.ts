@@ -12,6 +12,7 @@ import { jsonBundle, tidyTf, SendQueue, StreamCapture } from './output.js';
 import { loadLibrary, preloadCode } from './preload.js';
 import { Runner } from './runner.js';
 import { Stdin } from './stdin.js';
+import { quietCpuBanner, registerChainedOps } from './tfjs.js';
 import { Wire } from './wire.js';
 import type { Json, Message } from './wire.js';
 
@@ -21,7 +22,7 @@ export interface Connection {
 }
 
 /** What the kernel uses of the preloaded library (absent when dist/ is not built). */
-type Lib = Partial<Pick<typeof Minitron, 'toMimeBundle' | 'displayKindOf' | 'isMimeBundleLike' | 'installHost' | 'QUIET'>>;
+type Lib = Partial<Pick<typeof Minitron, 'toMimeBundle' | 'displayKindOf' | 'isMimeBundleLike' | 'installHost' | 'QUIET' | 'selectBackend'>>;
 
 export class Kernel {
   private readonly wire: Wire;
@@ -91,8 +92,23 @@ export class Kernel {
       const r = await this.runner.run(p.code);
       if (r.status === 'error') this.log(`preload failed: ${r.ename}: ${r.evalue}\n${r.traceback.join('\n')}`);
     }
-    if (p.tfDir) tidyTf(p.tfDir, (s) => this.log(s));
+    if (p.tfDir) {
+      tidyTf(p.tfDir, (s) => this.log(s));
+      const t0 = Date.now();
+      const n = registerChainedOps(p.tfDir, (s) => this.log(s));
+      this.log(`registered ${n} tfjs chained-op modules in ${Date.now() - t0} ms`);
+    }
     this.installHost();
+    await this.chooseBackend(p.tfDir);
+  }
+
+  /** The fastest backend (mt.selectBackend(): MINITRON_BACKEND or auto), chosen once at start (~60 ms with the native addon). */
+  private async chooseBackend(tfDir: string | null): Promise<void> {
+    if (!this.lib.selectBackend) return;
+    try {
+      await this.lib.selectBackend('auto', { log: true });
+      if (tfDir) quietCpuBanner(tfDir);
+    } catch (e) { this.log(`backend selection failed (tfjs picks its default on first use): ${String(e)}`); }
   }
 
   /** Lends the library this kernel's display sink, comms and per-cell stop signal (one typed call). */

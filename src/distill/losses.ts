@@ -235,6 +235,9 @@ export const DEFAULT_COMBINED_LOSS_OPTIONS: CombinedLossOptions = {
   scaleIsToLogits: false,
 };
 
+/** Options a caller gives combinedLoss: any subset, weights included (merged over DEFAULT_COMBINED_LOSS_OPTIONS). */
+export type CombinedLossArgs = Partial<Omit<CombinedLossOptions, 'weights'>> & { weights?: Partial<LossWeights> };
+
 /** Inputs of the combined loss; teacher tensors may be null when their term has weight 0. */
 export interface CombinedLossInputs {
   studentLogits: tf.Tensor; // [B, T, V]
@@ -293,7 +296,7 @@ export function stateTerm(states: CombinedLossInputs['states'], o: Pick<Combined
  * Combined distillation objective; CE uses logits[:, :-1] against targets. Caller disposes the returned scalars.
  * @example const { total } = combinedLoss({ studentLogits, teacherLogits, targets: null, states: [] });
  */
-export function combinedLoss(inp: CombinedLossInputs, opts: Partial<CombinedLossOptions> = {}): CombinedLoss {
+export function combinedLoss(inp: CombinedLossInputs, opts: CombinedLossArgs = {}): CombinedLoss {
   const o = { ...DEFAULT_COMBINED_LOSS_OPTIONS, ...opts, weights: { ...DEFAULT_COMBINED_LOSS_OPTIONS.weights, ...opts.weights } };
   return tf.tidy(() => {
     const parts: Partial<Record<LossTerm, tf.Scalar | null>> = {};

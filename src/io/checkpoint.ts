@@ -9,7 +9,7 @@ import { CheckpointError, ConfigError } from '../errors.js';
 import { checkConfigAgainstTensors, configFromSpec, specFromConfig } from './config.js';
 import { readJsonObject } from './files.js';
 import { checkOutput } from './paths.js';
-import { expectedShapes, hfSource, toHfTensors } from './hf_names.js';
+import { expectedShapes, hfPrefix, hfSource, toHfTensors } from './hf_names.js';
 import { readHeader, readSafetensors, writeSafetensors, type HostTensor } from './safetensors.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
 import { writeDirAtomic } from './atomic.js';
@@ -83,7 +83,7 @@ export async function loadModel(dir: string, options: Partial<LoadOptions> = {})
   const tokenizer = fs.existsSync(path.join(dir, 'tokenizer.json')) || opts.requireTokenizer ? loadTokenizer(dir).withVocabLimit(declared.vocabSize) : null;
   const files = tensorFiles(dir);
   checkConfigAgainstTensors(declared, files.keys(), path.join(dir, 'config.json'));
-  const prefix = declared.family === 'gpt2' && !files.has('transformer.wte.weight') && files.has('wte.weight') ? '' : 'transformer.';
+  const prefix = hfPrefix(declared, files);
   const spec: ModelSpec = untiedByCheckpoint(dir, declared, files, prefix) ? { ...declared, tiedEmbeddings: false } : declared;
   const host = new Map<string, HostTensor>();
   const byFile = new Map<string, Set<string>>();

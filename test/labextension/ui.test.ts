@@ -72,7 +72,7 @@ test('JupyterLab renders minitron outputs (loss plot, heatmaps, plan editor) and
     await page.locator('.mt-plan .mt-apply').click();
     await page.waitForSelector('.mt-plan .mt-status.mt-ok', { timeout: 60_000 });
     assert.match((await page.locator('.mt-plan .mt-status').textContent()) ?? '', /applied/);
-    assert.equal(await page.locator('.mt-plan .mt-dirty').count(), 0);
+    assert.equal(await page.locator('.mt-plan .mt-dirty').isVisible(), false, 'no unsent edits after Apply');
     await page.screenshot({ path: shot.replace(/\.png$/, '-applied.png'), fullPage: false });
 
     // Live update: a cell shows a train-history with a display id, then update_display_data replaces it in place.

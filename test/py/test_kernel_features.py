@@ -353,3 +353,29 @@ def test_prompt_without_stdin_is_a_clear_error(kc):
     assert "does not allow stdin" in c["evalue"] and "allow_stdin" in c["evalue"]
     with pytest.raises(Empty):
         kc.get_stdin_msg(timeout=0.5)
+
+
+# ---- tfjs as documented ----------------------------------------------------------------------------------------------
+
+def test_chained_ops_are_registered_and_typed(kc):
+    code = ("const ca = tf.tensor2d([[1, 2], [3, 4]]);\nconst cb = tf.tensor2d([[0.5, -1], [2, 0]]);\n"
+            "const chained: tf.Scalar = ca.matMul(cb).add(1).relu().mean();\n"
+            "const functional = tf.mean(tf.relu(tf.add(tf.matMul(ca, cb), 1)));\n"
+            "const cat = tf.tensor([1, 2, 3]).concat(tf.tensor([4])).reshape([2, 2]).transpose().flatten();\n"
+            "[chained.dataSync()[0] === functional.dataSync()[0], Array.from(cat.dataSync()),\n"
+            " tf.tensor([1, 2, 3]).sum().arraySync(), tf.tensor([-1.5]).abs().asScalar().arraySync()]")
+    reply, out = execute(kc, code)
+    assert reply["content"]["status"] == "ok", out
+    assert result_text(out) == "[ true, [ 1, 3, 2, 4 ], 6, 1.5 ]"
+    # Chained ops are typed: a wrong argument is a type error, not a run-time surprise.
+    reply, out = execute(kc, "tf.tensor([1, 2]).sum('not an axis' as unknown as boolean[])")
+    assert reply["content"]["ename"] == "TSError"
+
+
+def test_fastest_backend_chosen_at_start_without_banner(kc):
+    reply, out = execute(kc, "const bi = mt.backendInfo();\n[bi !== null, bi?.requested, bi?.tfjsBackend === tf.getBackend()]")
+    assert result_text(out) == "[ true, 'auto', true ]", out
+    reply, out = execute(kc, "tf.ones([2, 2]).sum().dataSync()[0]")
+    assert result_text(out) == "4"
+    text = "".join(m["content"]["text"] for m in of_type(out, "stream"))
+    assert "tfjs-node" not in text and "Hi, looks like" not in text
