@@ -7,9 +7,13 @@ import nbformat as nbf
 
 sys.path.insert(0, os.path.dirname(__file__))
 import nb01_quickstart  # noqa: E402
+import nb04_distillation  # noqa: E402
+import nb05_claims  # noqa: E402
 
 NOTEBOOKS = {
     "01_quickstart.ipynb": nb01_quickstart,
+    "04_distillation.ipynb": nb04_distillation,
+    "05_claims.ipynb": nb05_claims,
 }
 
 

@@ -47,7 +47,7 @@ def numbers(text: str) -> dict:
 
 
 def test_committed_notebooks_are_listed():
-    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == ["01_quickstart.ipynb"]
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == ["01_quickstart.ipynb", "04_distillation.ipynb", "05_claims.ipynb"]
 
 
 def test_01_quickstart():
@@ -64,3 +64,28 @@ def test_01_quickstart():
     assert len(hist["rows"]) == 4 and all(r["kl"] >= 0 for r in hist["rows"]) and "evalLoss" in hist["rows"][-1]
     export = numbers(result(code, "saveCheckpoint(outDir")["text/plain"])
     assert export["ffn"] == 1008
+
+
+def test_04_distillation():
+    code = run("04_distillation.ipynb")
+    assert {MIME.format(k) for k in ("stamp", "train-history")} <= mimes(code)
+    resume = numbers(result(code, "const stop = new AbortController()")["text/plain"])
+    assert resume["stoppedAt"] == 2 and resume["resumedTo"] == 3, resume
+    assert resume["maxLossDiffVsStraight"] < 1e-6, "an interrupted and resumed run takes the same steps as a straight one"
+    text = re.sub(r"\x1b\[[0-9;]*m", "", result(code, "await train('KD τ = 2'")["text/plain"])
+    for name in ("KD (forward KL)", "CE only", "KD + CE", "KD + states", "KD τ = 2", "KD top-64"):
+        assert name in text, (name, text)
+
+
+def test_05_claims():
+    code = run("05_claims.ipynb")
+    assert {MIME.format(k) for k in ("stamp", "train-history")} <= mimes(code)
+    sizes = numbers(result(code, "const plans = {")["text/plain"])
+    assert sizes["droppedLayers"] == 8 and sizes["sizeGap"] < 0.01, sizes
+    before = numbers(result(code, "const beforeRetraining")["text/plain"])
+    assert before["teacher"] < min(before["activation"], before["magnitude"], before["random"]), before
+    table = re.sub(r"\x1b\[[0-9;]*m", "", result(code, "const rows = [")["text/plain"])
+    for name in ("teacher", "width + KD", "depth + KD", "width + CE only", "width, from scratch + KD"):
+        assert name in table, (name, table)
+    acc = [float(x) for x in re.findall(r"(?:lastWordAcc|continuationAcc):\s*([\d.]+)", table)]
+    assert len(acc) == 10 and all(0 <= a <= 1 for a in acc), acc
