@@ -89,7 +89,7 @@ export class Kernel {
       try { this.lib = loadLibrary(p.libPath, (s) => this.log(s)) as Lib; } catch (e) { this.log(`cannot load ${p.libPath}: ${String(e)}`); }
     }
     if (p.code) {
-      const r = await this.runner.run(p.code);
+      const r = await this.runner.run(p.code, '[preload]');
       if (r.status === 'error') this.log(`preload failed: ${r.ename}: ${r.evalue}\n${r.traceback.join('\n')}`);
     }
     if (p.tfDir) {
@@ -274,7 +274,7 @@ export class Kernel {
     this.lastParent = msg;
     const ctx: ExecContext = { id: this.nextExecId++, stop: new AbortController(), parent: msg };
     this.running = ctx;
-    const outcome = await als.run(ctx, () => this.runner.run(code));
+    const outcome = await als.run(ctx, () => this.runner.run(code, `[cell ${n}]`));
     this.running = null;
     this.out.flush();
     if (outcome.status === 'ok') {
@@ -299,7 +299,7 @@ export class Kernel {
     const out: Json = {};
     if (!exprs || typeof exprs !== 'object') return out;
     for (const [name, code] of Object.entries(exprs as Record<string, unknown>)) {
-      const r = await this.runner.run(`(${String(code)})`);
+      const r = await this.runner.run(`(${String(code)})`, `[expression ${name}]`);
       if (r.status === 'ok') out[name] = { status: 'ok', data: this.bundleFor(r.value), metadata: {} };
       else out[name] = { status: 'error', ename: r.ename, evalue: r.evalue, traceback: r.traceback };
     }

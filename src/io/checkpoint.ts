@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec, Params } from '../types.js';
 import { CheckpointError, ConfigError } from '../errors.js';
-import { checkConfigAgainstTensors, configFromSpec, specFromConfig } from './config.js';
+import { checkConfigAgainstTensors, configFromSpec, configJson, specFromConfig } from './config.js';
 import { readJsonObject } from './files.js';
 import { checkOutput } from './paths.js';
 import { expectedShapes, hfPrefix, hfSource, toHfTensors } from './hf_names.js';
@@ -148,7 +148,7 @@ export async function saveCheckpoint(outDir: string, spec: ModelSpec, params: Pa
   }
   writeDirAtomic(outDir, (tmp) => {
     writeSafetensors(path.join(tmp, 'model.safetensors'), toHfTensors(spec, canon));
-    fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify(configFromSpec(spec, opts.baseConfig), null, 2) + '\n');
+    fs.writeFileSync(path.join(tmp, 'config.json'), configJson(configFromSpec(spec, opts.baseConfig)));
     if (opts.tokenizerFrom) {
       for (const f of TOKENIZER_FILES) {
         const src = path.join(opts.tokenizerFrom, f);

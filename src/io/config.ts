@@ -321,3 +321,16 @@ export function checkConfigAgainstTensors(spec: ModelSpec, names: Iterable<strin
     throw new ConfigError(file, field, `at most ${maxLayer + 1} (the weight files hold ${maxLayer + 1} layers), got ${spec.numLayers}`);
   }
 }
+
+/** Config fields transformers' strict config classes type as float only (an integral value must be written as 8.0, not 8). */
+const FLOAT_ONLY_FIELDS = ['final_logit_softcapping', 'attn_logit_softcapping'];
+
+/**
+ * config.json text for a config object: JSON with 2-space indent, float-only fields written with a decimal point.
+ * @example fs.writeFileSync(file, configJson(configFromSpec(spec, base)))
+ */
+export function configJson(cfg: Json): string {
+  const mark = '\u0000float:';
+  const text = JSON.stringify(cfg, (k, v) => (FLOAT_ONLY_FIELDS.includes(k) && Number.isInteger(v) ? `${mark}${v}` : v), 2);
+  return text.replace(/"\\u0000float:(-?\d+)"/g, '$1.0') + '\n';
+}
