@@ -13,7 +13,7 @@ import type { ModelSpec, Params } from '../src/types.js';
 export const ROOT = path.resolve(__dirname, '..');
 export const GEN = path.join(ROOT, 'test', 'fixtures', 'gen');
 export const REAL_MODEL = path.join(ROOT, '.cache', 'models', 'smollm2-135m');
-export const TINY_MODELS = ['gpt2_tied', 'gpt2_untied', 'llama_gqa', 'llama_tied_headdim', 'llama3_rope', 'mistral_window', 'qwen2_bias'];
+export const TINY_MODELS = ['gpt2_tied', 'gpt2_untied', 'llama_gqa', 'llama_tied_headdim', 'llama3_rope', 'mistral_window', 'qwen2_bias', 'qwen3_qknorm', 'gemma3_text', 'phi3_longrope'];
 
 /** Select the default backend once per test file. */
 export async function setup(): Promise<string> {
@@ -59,4 +59,18 @@ export async function logitDiff(spec: ModelSpec, params: Params, ref: Map<string
   });
   idsT.dispose();
   return maxAbsDiff(got, ref.get('logits')!.data);
+}
+
+/**
+ * Runs a CLI command and returns what it printed with console.log, line by line (stderr silenced when `quiet`).
+ * @example const lines = await captureLog(() => pruneCmd([...])); lines.at(-1)
+ */
+export async function captureLog(fn: () => Promise<void>, quiet = false): Promise<string[]> {
+  const lines: string[] = [];
+  const orig = console.log;
+  const origErr = process.stderr.write.bind(process.stderr);
+  console.log = (...a: unknown[]) => { lines.push(a.join(' ')); };
+  if (quiet) process.stderr.write = (() => true) as typeof process.stderr.write;
+  try { await fn(); } finally { console.log = orig; process.stderr.write = origErr; }
+  return lines;
 }

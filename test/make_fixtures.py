@@ -20,8 +20,9 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import torch
 from safetensors.torch import save_file
-from transformers import (AutoModelForCausalLM, AutoTokenizer, GPT2Config, GPT2LMHeadModel, LlamaConfig,
-                          LlamaForCausalLM, MistralConfig, MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM)
+from transformers import (AutoModelForCausalLM, AutoTokenizer, Gemma3ForCausalLM, Gemma3TextConfig, GPT2Config, GPT2LMHeadModel,
+                          LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM, Phi3Config, Phi3ForCausalLM,
+                          Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REAL = os.path.join(ROOT, ".cache", "models", "smollm2-135m")
@@ -48,6 +49,25 @@ TINY = {
     "qwen2_bias": lambda: Qwen2ForCausalLM(Qwen2Config(vocab_size=V, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                                                        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
                                                        tie_word_embeddings=True)),
+    # q/k norms, explicit head_dim, a sliding-window layer after max_window_layers
+    "qwen3_qknorm": lambda: Qwen3ForCausalLM(Qwen3Config(vocab_size=V, hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+                                                         num_attention_heads=4, num_key_value_heads=2, head_dim=24,
+                                                         max_position_embeddings=128, use_sliding_window=True, sliding_window=8,
+                                                         max_window_layers=1, tie_word_embeddings=False)),
+    # sliding / full layers (pattern 2) with their own RoPE bases (linear scaling on full layers), query_pre_attn_scalar,
+    # final logit soft-capping, head_dim != hidden / heads
+    "gemma3_text": lambda: Gemma3ForCausalLM(Gemma3TextConfig(vocab_size=V, hidden_size=64, intermediate_size=96, num_hidden_layers=3,
+                                                              num_attention_heads=4, num_key_value_heads=2, head_dim=24, sliding_window=8,
+                                                              sliding_window_pattern=2, query_pre_attn_scalar=20, final_logit_softcapping=5.0,
+                                                              rope_theta=30000.0, rope_local_base_freq=500.0, max_position_embeddings=128,
+                                                              rope_scaling={"rope_type": "linear", "factor": 4.0}, pad_token_id=0)),
+    # fused qkv / gate_up, partial rotary, longrope (24-token ids use the long factors, 16-token windows the short ones)
+    "phi3_longrope": lambda: Phi3ForCausalLM(Phi3Config(vocab_size=V, hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+                                                        num_attention_heads=4, num_key_value_heads=2, partial_rotary_factor=0.5,
+                                                        max_position_embeddings=64, original_max_position_embeddings=16,
+                                                        rope_scaling={"type": "longrope", "short_factor": [1.0, 1.25, 1.5, 2.0],
+                                                                      "long_factor": [2.0, 3.0, 5.0, 8.0]},
+                                                        bos_token_id=0, eos_token_id=0, pad_token_id=None)),
 }
 
 TEXTS = [

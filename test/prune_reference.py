@@ -13,7 +13,7 @@ import sys
 
 import torch
 import torch.nn.functional as F
-from transformers import AutoModelForCausalLM, GPT2Config, LlamaConfig, Qwen2Config
+from transformers import AutoModelForCausalLM, Gemma3TextConfig, GPT2Config, LlamaConfig, Phi3Config, Qwen2Config, Qwen3Config
 
 AGGS = ("mean", "l2", "var")
 torch.manual_seed(0)
@@ -30,6 +30,15 @@ def configs():
                                   rope_theta=10000.0, tie_word_embeddings=False, vocab_size=96),
         "gpt2": GPT2Config(n_embd=32, n_layer=3, n_head=4, n_inner=64, n_positions=64, vocab_size=96,
                            resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=0, eos_token_id=0),
+        "qwen3": Qwen3Config(hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=4,
+                             num_key_value_heads=2, head_dim=12, max_position_embeddings=64, rms_norm_eps=1e-6, **common),
+        "gemma3_text": Gemma3TextConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=4,
+                                        num_key_value_heads=2, head_dim=12, sliding_window=4, sliding_window_pattern=2,
+                                        query_pre_attn_scalar=10, final_logit_softcapping=8.0, rope_local_base_freq=100.0,
+                                        max_position_embeddings=64, pad_token_id=0, **common),
+        "phi3": Phi3Config(hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=2,
+                           partial_rotary_factor=0.5, max_position_embeddings=64, bos_token_id=0, eos_token_id=0, pad_token_id=None,
+                           **common),
     }
 
 
@@ -62,11 +71,14 @@ def taps(model, name):
         attn = blk.attn if gpt2 else blk.self_attn
         o = attn.c_proj if gpt2 else attn.o_proj
         down = blk.mlp.c_proj if gpt2 else blk.mlp.down_proj
-        fc1 = blk.mlp.c_fc if gpt2 else blk.mlp.gate_proj
-        n1, n2 = (blk.ln_1, blk.ln_2) if gpt2 else (blk.input_layernorm, blk.post_attention_layernorm)
+        # phi3: the gate is the first half of the fused gate_up_proj output
+        fc1 = blk.mlp.c_fc if gpt2 else getattr(blk.mlp, "gate_proj", None) or blk.mlp.gate_up_proj
+        F_ = cfg.n_inner if gpt2 else cfg.intermediate_size
+        # the MLP input norm: gemma3 pre_feedforward_layernorm (its post_attention_layernorm normalises the attention output)
+        n1, n2 = (blk.ln_1, blk.ln_2) if gpt2 else (blk.input_layernorm, getattr(blk, "pre_feedforward_layernorm", blk.post_attention_layernorm))
         hooks.append(o.register_forward_pre_hook(lambda m, a, l=l: put(("attn_ctx", l), a[0].reshape(*a[0].shape[:2], nh, -1))))
         hooks.append(down.register_forward_pre_hook(lambda m, a, l=l: put(("mlp_act", l), a[0])))
-        hooks.append(fc1.register_forward_hook(lambda m, a, out, l=l: put(("mlp_fc1", l), out)))
+        hooks.append(fc1.register_forward_hook(lambda m, a, out, l=l: put(("mlp_fc1", l), out[..., :F_])))
         hooks.append(n1.register_forward_hook(lambda m, a, out, l=l: put(("attn_norm", l), out)))
         hooks.append(n2.register_forward_hook(lambda m, a, out, l=l: put(("mlp_norm", l), out)))
         hooks.append(blk.register_forward_pre_hook(lambda m, a, kw, l=l: put(("block_in", l), a[0] if a else kw["hidden_states"]), with_kwargs=True))
@@ -91,14 +103,19 @@ class without:
         self.attr = "h" if hasattr(m, "transformer") else "layers"
         self.orig = getattr(self.inner, self.attr)
         self.n = m.config.num_hidden_layers
+        self.types = getattr(m.config, "layer_types", None)
         keep = [b for i, b in enumerate(self.orig) if i not in self.drop]
         setattr(self.inner, self.attr, torch.nn.ModuleList(keep))
         m.config.num_hidden_layers = len(keep)
+        if self.types is not None:  # gemma3/qwen3 pick each layer's mask and RoPE by position in layer_types
+            m.config.layer_types = [t for i, t in enumerate(self.types) if i not in self.drop]
         return m
 
     def __exit__(self, *a):
         setattr(self.inner, self.attr, self.orig)
         self.model.config.num_hidden_layers = self.n
+        if self.types is not None:
+            self.model.config.layer_types = self.types
 
 
 def removed_ppl(model, batches, drop):
@@ -212,16 +229,24 @@ def slice_llama(src, plan):
     hd = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
     ch = torch.tensor(plan["keep"]["channels"])
     new = {}
+    Q, KV, F_ = cfg.num_attention_heads * hd, cfg.num_key_value_heads * hd, cfg.intermediate_size
     for j, l in enumerate(plan["keep"]["layers"]):
         p = f"model.layers.{l}."
         heads = torch.tensor([h * hd + d for h in plan["keep"]["heads"][l] for d in range(hd)])
         neu = torch.tensor(plan["keep"]["neurons"][l])
+        # phi3's fused rows: kept query rows then every K and V row (GQA keeps KV heads); kept gate rows then the same up rows
+        qkv = torch.cat([heads, torch.arange(Q, Q + 2 * KV)])
+        gate_up = torch.cat([neu, neu + F_])
         for k, v in sd.items():
             if not k.startswith(p):
                 continue
             s = k[len(p):]
             if "layernorm" in s:
                 v = v[ch]
+            elif s.startswith("self_attn.qkv_proj"):
+                v = v[qkv][:, ch]
+            elif s.startswith("mlp.gate_up_proj"):
+                v = v[gate_up][:, ch]
             elif s.startswith("self_attn.q_proj"):
                 v = v[heads][:, ch] if v.dim() == 2 else v[heads]
             elif s.startswith(("self_attn.k_proj", "self_attn.v_proj")):
@@ -239,7 +264,9 @@ def slice_llama(src, plan):
         new["lm_head.weight"] = sd["lm_head.weight"][:, ch]
     t = plan["target"]
     d = cfg.to_dict()
-    d.pop("layer_types", None)
+    types = d.pop("layer_types", None)
+    if types is not None and cfg.model_type in ("gemma3_text", "qwen3"):
+        d["layer_types"] = [types[l] for l in plan["keep"]["layers"]]
     cfg2 = type(cfg).from_dict({**d, "hidden_size": t["hiddenSize"], "intermediate_size": t["ffnHiddenSize"],
                                 "num_attention_heads": t["numHeads"], "num_hidden_layers": t["numLayers"], "head_dim": hd})
     small = AutoModelForCausalLM.from_config(cfg2).float().eval()

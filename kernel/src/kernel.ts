@@ -11,6 +11,8 @@ import type { ExecContext } from './interrupt.js';
 import { jsonBundle, tidyTf, SendQueue, StreamCapture } from './output.js';
 import { loadLibrary, preloadCode } from './preload.js';
 import { Runner } from './runner.js';
+import { Stdin } from './stdin.js';
+import { quietCpuBanner, registerChainedOps } from './tfjs.js';
 import { Wire } from './wire.js';
 import type { Json, Message } from './wire.js';
 
@@ -20,13 +22,13 @@ export interface Connection {
 }
 
 /** What the kernel uses of the preloaded library (absent when dist/ is not built). */
-type Lib = Partial<Pick<typeof Minitron, 'toMimeBundle' | 'displayKindOf' | 'isMimeBundleLike' | 'installHost' | 'QUIET'>>;
+type Lib = Partial<Pick<typeof Minitron, 'toMimeBundle' | 'displayKindOf' | 'isMimeBundleLike' | 'installHost' | 'QUIET' | 'selectBackend'>>;
 
 export class Kernel {
   private readonly wire: Wire;
   private readonly shell = new zmq.Router();
   private readonly control = new zmq.Router();
-  private readonly stdin = new zmq.Router();
+  private stdin: Stdin | null = null;
   private readonly iopub = new zmq.XPublisher();
   private readonly hb = new zmq.Reply();
   private readonly q: Record<'shell' | 'control' | 'iopub', SendQueue>;
@@ -63,8 +65,10 @@ export class Kernel {
   async start(): Promise<void> {
     await Promise.all([
       this.shell.bind(this.url(this.conn.shell_port)), this.control.bind(this.url(this.conn.control_port)),
-      this.stdin.bind(this.url(this.conn.stdin_port)), this.iopub.bind(this.url(this.conn.iopub_port)), this.hb.bind(this.url(this.conn.hb_port)),
+      this.iopub.bind(this.url(this.conn.iopub_port)), this.hb.bind(this.url(this.conn.hb_port)),
     ]);
+    this.stdin = new Stdin(this.url(this.conn.stdin_port), this.wire);
+    await this.stdin.ready;
     void this.heartbeat();
     void this.welcome();
     this.out.install();
@@ -85,11 +89,26 @@ export class Kernel {
       try { this.lib = loadLibrary(p.libPath, (s) => this.log(s)) as Lib; } catch (e) { this.log(`cannot load ${p.libPath}: ${String(e)}`); }
     }
     if (p.code) {
-      const r = await this.runner.run(p.code);
+      const r = await this.runner.run(p.code, '[preload]');
       if (r.status === 'error') this.log(`preload failed: ${r.ename}: ${r.evalue}\n${r.traceback.join('\n')}`);
     }
-    if (p.tfDir) tidyTf(p.tfDir, (s) => this.log(s));
+    if (p.tfDir) {
+      tidyTf(p.tfDir, (s) => this.log(s));
+      const t0 = Date.now();
+      const n = registerChainedOps(p.tfDir, (s) => this.log(s));
+      this.log(`registered ${n} tfjs chained-op modules in ${Date.now() - t0} ms`);
+    }
     this.installHost();
+    await this.chooseBackend(p.tfDir);
+  }
+
+  /** The fastest backend (mt.selectBackend(): MINITRON_BACKEND or auto), chosen once at start (~60 ms with the native addon). */
+  private async chooseBackend(tfDir: string | null): Promise<void> {
+    if (!this.lib.selectBackend) return;
+    try {
+      await this.lib.selectBackend('auto', { log: true });
+      if (tfDir) quietCpuBanner(tfDir);
+    } catch (e) { this.log(`backend selection failed (tfjs picks its default on first use): ${String(e)}`); }
   }
 
   /** Lends the library this kernel's display sink, comms and per-cell stop signal (one typed call). */
@@ -105,7 +124,16 @@ export class Kernel {
       },
       comms: this.comms,
       stopSignal: () => als.getStore()?.stop.signal ?? null,
+      input: (prompt, password) => this.readInput(prompt, password),
     });
+  }
+
+  /** input_request to the front end that sent the running execute_request; null when it did not allow stdin. */
+  private readInput(prompt: string, password: boolean): string | null {
+    const parent = this.parentFor();
+    if (!this.stdin || !parent || parent.header.msg_type !== 'execute_request' || parent.content.allow_stdin !== true) return null;
+    this.out.flush();
+    return this.stdin.request(parent, prompt, password);
   }
 
   /** XPUB: every subscription (duplicates too) is answered with iopub_welcome {subscription}, topic-prefixed when not empty. */
@@ -246,7 +274,7 @@ export class Kernel {
     this.lastParent = msg;
     const ctx: ExecContext = { id: this.nextExecId++, stop: new AbortController(), parent: msg };
     this.running = ctx;
-    const outcome = await als.run(ctx, () => this.runner.run(code));
+    const outcome = await als.run(ctx, () => this.runner.run(code, `[cell ${n}]`));
     this.running = null;
     this.out.flush();
     if (outcome.status === 'ok') {
@@ -271,7 +299,7 @@ export class Kernel {
     const out: Json = {};
     if (!exprs || typeof exprs !== 'object') return out;
     for (const [name, code] of Object.entries(exprs as Record<string, unknown>)) {
-      const r = await this.runner.run(`(${String(code)})`);
+      const r = await this.runner.run(`(${String(code)})`, `[expression ${name}]`);
       if (r.status === 'ok') out[name] = { status: 'ok', data: this.bundleFor(r.value), metadata: {} };
       else out[name] = { status: 'error', ename: r.ename, evalue: r.evalue, traceback: r.traceback };
     }
@@ -289,7 +317,8 @@ export class Kernel {
     this.stopped = true;
     await new Promise<void>((r) => realTimers.setTimeout(r, 50));
     try { this.runner.close(); } catch { /* closing anyway */ }
-    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) { try { s.close(); } catch { /* closing anyway */ } }
+    this.stdin?.close();
+    for (const s of [this.shell, this.control, this.iopub, this.hb]) { try { s.close(); } catch { /* closing anyway */ } }
     process.exit(0);
   }
 }

@@ -23,12 +23,20 @@ export function preloadCode(root = repoRoot()): PreloadInfo {
   const lines: string[] = [];
   const lib = path.join(root, 'dist', 'index.js');
   const libPath = fs.existsSync(lib) ? lib : null;
-  if (libPath) lines.push(`import * as mt from ${q(libPath)};`);
+  if (libPath) {
+    lines.push(`import * as mt from ${q(libPath)};`);
+    // prompt(): one line from the user through stdin (input_request), as in a browser; mt.readLine throws StdinError
+    // when the front end did not allow stdin for this request.
+    lines.push('function prompt(message?: string, defaultValue?: string): string { const v = mt.readLine(String(message ?? \'\')); '
+      + 'return v === \'\' && defaultValue !== undefined ? defaultValue : v; }');
+  }
   else notes.push(`minitron library not built (${lib} missing): run \`npx tsc -p tsconfig.json\` in ${root}; \`mt\` is not preloaded`);
   const tfDir = pkgDir('@tensorflow/tfjs-core', root);
   if (tfDir) {
-    // Functional API only (tf.sum(x)): tfjs-core's chained ops (x.sum()) ship as ES modules that CommonJS cannot load.
     lines.push(`import * as tf from ${q(tfDir)};`);
+    // Types of the chained ops (x.sum()): a named import (tslab carries named imports into every later cell's
+    // declarations) of an empty module whose .d.ts imports tfjs-core's augmentations; tfjs.ts registers the methods.
+    lines.push(`import * as tfChainedOps from ${q(path.resolve(__dirname, '..', 'assets', 'tf_chained_ops'))};`);
     const cpu = pkgDir('@tensorflow/tfjs-backend-cpu', root);
     if (cpu) lines.push(`import ${q(cpu)};`);
   } else notes.push('@tensorflow/tfjs-core not found from the repository root; `tf` is not preloaded');

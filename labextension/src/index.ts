@@ -10,6 +10,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import type { Kernel } from '@jupyterlab/services';
 import { ImportanceRenderer, LossPlotRenderer, PlotlyRenderer } from './figure_widgets.js';
+import { ComparisonRenderer } from './compare_widget.js';
 import { MIME } from './mime.js';
 import { PlanEditorRenderer } from './plan_editor.js';
 import type { PlanEditorContext } from './plan_editor.js';
@@ -23,7 +24,7 @@ function factory(mime: string, create: (o: IRenderMime.IRendererOptions) => IRen
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'minitron-labextension:renderers',
-  description: 'minitron renderers: loss plot, importance heatmaps, plan editor (comm minitron.plan)',
+  description: 'minitron renderers: loss plot, importance heatmaps, plan editor (comm minitron.plan), run comparison',
   autoStart: true,
   requires: [IRenderMimeRegistry],
   optional: [INotebookTracker, IConsoleTracker],
@@ -39,6 +40,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     rendermime.addFactory(factory(MIME.trainHistory, (o) => new LossPlotRenderer(o)), RANK);
     rendermime.addFactory(factory(MIME.importance, (o) => new ImportanceRenderer(o)), RANK);
     rendermime.addFactory(factory(MIME.plan, (o) => new PlanEditorRenderer(o, ctx)), RANK);
+    rendermime.addFactory(factory(MIME.comparison, (o) => new ComparisonRenderer(o)), RANK);
     const plotlyTaken = rendermime.mimeTypes.includes(MIME.plotly);
     if (!plotlyTaken) rendermime.addFactory(factory(MIME.plotly, (o) => new PlotlyRenderer(o), 0), 0);
     console.debug(`minitron-labextension: renderers registered${plotlyTaken ? ` (${MIME.plotly} left to the extension that provides it)` : ` (+ ${MIME.plotly})`} in ${app.name}`);

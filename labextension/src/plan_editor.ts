@@ -1,19 +1,23 @@
 /**
  * arch-plan renderer: an editor of the plan (target sizes, heads per layer, dropped layers, kept neuron counts).
- * "Apply" sends the plan to the kernel over the 'minitron.plan' comm and, when accepted, stores it in the output
- * so the saved notebook keeps the edit.
+ * The DOM is built once and updated in place, so a click is never lost to a redraw; target sizes are committed on
+ * input, Enter and blur. "Apply" sends the plan to the kernel over the 'minitron.plan' comm, stores it in the output
+ * (the saved notebook keeps the edit) and shows the kernel's what-if. A plain plan output (no editor id: not made by
+ * mt.planEditor) is read-only, with a hint how to open an editor.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import type { Kernel } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
 import { el } from './figure_widgets.js';
 import { formatCount, planParamCounts, planProblems } from '../../src/plan_core/index.js';
-import type { ArchPlan, PlanProblem, TargetField } from '../../src/plan_core/index.js';
+import type { ArchPlan, TargetField } from '../../src/plan_core/index.js';
 import { asPlan, MIME } from './mime.js';
 import { sendPlan } from './plan_comm.js';
 import type { PlanReply } from './plan_comm.js';
-import { groupSize, setTarget, targetMax, targetStep, toggleHead, toggleLayer } from './plan_model.js';
+import { setTarget, targetMax, targetStep, toggleHead, toggleLayer } from './plan_model.js';
 import type { PlanScores } from './plan_model.js';
+import { footer, issueList, layerTable, showWhatIf } from './plan_view.js';
+import type { WhatIfState } from './plan_view.js';
 
 /** How the editor reaches the kernel of the notebook that shows it. @example const k = ctx.kernelFor(widget.node); */
 export interface PlanEditorContext { kernelFor(node: HTMLElement): Kernel.IKernelConnection | null }
@@ -35,6 +39,54 @@ function readMeta(model: IRenderMime.IMimeModel): { editorId: string | null; sco
   return { editorId: typeof own.editorId === 'string' ? own.editorId : null, scores: (own.scores ?? {}) as PlanScores };
 }
 
+/** The elements of the editor that live as long as the widget (updated in place by render()). */
+interface EditorUi {
+  head: HTMLElement; params: HTMLElement; apply: HTMLButtonElement; reset: HTMLButtonElement; dirty: HTMLElement; hint: HTMLElement;
+  inputs: Map<TargetField, HTMLInputElement>; status: HTMLElement; whatIf: HTMLElement; issues: HTMLElement; table: HTMLElement; foot: HTMLElement;
+}
+
+function button(text: string, cls: string, action: string): HTMLButtonElement {
+  const b = el('button', cls, text);
+  b.type = 'button';
+  b.dataset.action = action;
+  return b;
+}
+
+/** Builds the persistent skeleton: toolbar, read-only hint, target inputs, status, what-if, issues, table, footer. */
+function buildUi(root: HTMLElement): EditorUi {
+  const head = el('div', 'mt-toolbar');
+  const params = el('span', 'mt-title');
+  const apply = button('Apply to kernel', 'mt-btn mt-apply', 'apply');
+  const reset = button('Reset', 'mt-btn mt-reset', 'reset');
+  const dirty = el('span', 'mt-dirty', 'unsent edits');
+  head.append(params, apply, reset, dirty);
+  const hint = el('div', 'mt-readonly');
+  hint.hidden = true;
+  hint.append('Read-only: a plain plan output cannot talk to the kernel. To edit this plan, run ', el('code', '', 'const ed = mt.planEditor(plan)'),
+    ' (add ', el('code', '', '{ model }'), ' for a what-if after each Apply) and edit that output; read ', el('code', '', 'ed.plan'), ' in a later cell.');
+  const targets = el('div', 'mt-plan-targets');
+  const inputs = new Map<TargetField, HTMLInputElement>();
+  for (const [field, label] of TARGETS) {
+    const lab = el('label', 'mt-target');
+    const inp = el('input');
+    inp.type = 'number';
+    inp.dataset.action = 'target';
+    inp.dataset.field = field;
+    inp.setAttribute('aria-label', `target ${label}`);
+    const max = el('span', 'mt-max');
+    lab.append(`${label} `, inp, max);
+    targets.appendChild(lab);
+    inputs.set(field, inp);
+  }
+  const status = el('div', 'mt-status');
+  status.setAttribute('role', 'status');
+  const ui: EditorUi = { head, params, apply, reset, dirty, hint, inputs, status, whatIf: el('div', 'mt-whatif'), issues: el('div'), table: el('div'), foot: el('div') };
+  const body = el('div', 'mt-plan-body');
+  body.append(head, hint, targets, status, ui.whatIf, ui.issues, ui.table, ui.foot);
+  root.appendChild(body);
+  return ui;
+}
+
 /** The plan editor widget. @example rendermime.addFactory({ mimeTypes: [MIME.plan], safe: true, createRenderer: (o) => new PlanEditorRenderer(o, ctx) }) */
 export class PlanEditorRenderer extends Widget implements IRenderMime.IRenderer {
   private model: IRenderMime.IMimeModel | null = null;
@@ -42,22 +94,39 @@ export class PlanEditorRenderer extends Widget implements IRenderMime.IRenderer 
   private plan: ArchPlan | null = null;
   private editorId: string | null = null;
   private scores: PlanScores = {};
-  private status = '';
-  private statusKind: 'ok' | 'error' | 'info' = 'info';
+  private status: { text: string; kind: 'ok' | 'error' | 'info' } = { text: '', kind: 'info' };
+  private whatIf: WhatIfState = { kind: 'none' };
+  /** Target inputs whose text is not a valid size (field → message); Apply waits until they are fixed. */
+  private readonly invalid = new Map<TargetField, string>();
+  /** The plan when the user started typing in a target input: each keystroke re-chooses units from it, not from the last keystroke. */
+  private typing: { field: TargetField; base: ArchPlan } | null = null;
   private busy = false;
+  private tableKey = '';
+  private readonly ui: EditorUi;
 
   constructor(private readonly options: IRenderMime.IRendererOptions, private readonly ctx: PlanEditorContext) {
     super();
     this.addClass('mt-output');
     this.addClass('mt-plan');
+    // Keys typed in the editor are the editor's: JupyterLab's notebook shortcuts (Enter, arrows, Shift+Enter) stay out.
+    this.node.setAttribute('data-lm-suppress-shortcuts', 'true');
+    this.ui = buildUi(this.node);
+    this.ui.apply.addEventListener('click', () => void this.apply());
+    this.ui.reset.addEventListener('click', () => this.resetEdits());
     this.node.addEventListener('click', (e) => this.onClick(e));
+    this.node.addEventListener('input', (e) => this.onTarget(e, false));
     this.node.addEventListener('change', (e) => this.onChange(e));
+    this.node.addEventListener('keydown', (e) => this.onKey(e));
+    this.node.addEventListener('focusout', (e) => this.onTarget(e, true));
   }
+
+  private get readOnly(): boolean { return this.editorId === null; }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     let p: ArchPlan;
     try { p = asPlan(model.data[MIME.plan]); } catch (e) {
-      this.node.textContent = '';
+      this.node.querySelector('.mt-plan-body')?.setAttribute('hidden', '');
+      this.node.querySelector('.mt-error')?.remove();
       this.node.appendChild(el('pre', 'mt-error', e instanceof Error ? e.message : String(e)));
       return;
     }
@@ -70,51 +139,99 @@ export class PlanEditorRenderer extends Widget implements IRenderMime.IRenderer 
     if (!this.plan || JSON.stringify(this.plan) !== incoming) {
       this.original = JSON.parse(incoming) as ArchPlan;
       this.plan = JSON.parse(incoming) as ArchPlan;
+      this.invalid.clear();
     }
     this.render();
   }
 
   private edit(f: (p: ArchPlan) => ArchPlan): void {
-    if (!this.plan) return;
-    try { this.plan = f(this.plan); this.setStatus('', 'info'); } catch (e) { this.setStatus(e instanceof Error ? e.message : String(e), 'error'); }
+    if (!this.plan || this.readOnly) return;
+    try { this.plan = f(this.plan); this.status = { text: '', kind: 'info' }; } catch (e) { this.status = { text: e instanceof Error ? e.message : String(e), kind: 'error' }; }
     this.render();
   }
 
-  private setStatus(text: string, kind: 'ok' | 'error' | 'info'): void { this.status = text; this.statusKind = kind; }
-
-  private onClick(e: MouseEvent): void {
-    const t = (e.target as HTMLElement).closest('[data-action]') as HTMLElement | null;
-    if (!t || !this.node.contains(t)) return;
-    const a = t.dataset.action, l = Number(t.dataset.layer), h = Number(t.dataset.head);
-    if (a === 'head') this.edit((p) => toggleHead(p, l, h));
-    else if (a === 'reset') { this.plan = JSON.parse(JSON.stringify(this.original)) as ArchPlan; this.setStatus('reset to the displayed plan', 'info'); this.render(); }
-    else if (a === 'apply') void this.apply();
+  /** Commits a target input: on every keystroke (final = false) and on Enter / blur / change (final = true: the text shows the committed size). */
+  private onTarget(e: Event, final: boolean): void {
+    const inp = e.target as HTMLInputElement;
+    if (inp.dataset?.action !== 'target' || !this.plan || this.readOnly) return;
+    const field = inp.dataset.field as TargetField;
+    if (!this.typing || this.typing.field !== field) this.typing = { field, base: this.plan };
+    const text = inp.value.trim(), v = Number(text), label = TARGETS.find(([f]) => f === field)![1];
+    if (text === '' || !Number.isInteger(v)) this.invalid.set(field, `${label}: enter a whole number`);
+    else {
+      try {
+        this.plan = v === this.typing.base.target[field] ? this.typing.base : setTarget(this.typing.base, field, v, this.scores);
+        this.invalid.delete(field);
+      } catch (err) { this.invalid.set(field, `${label} ${text}: ${err instanceof Error ? err.message : String(err)}`); }
+    }
+    if (final) {
+      this.typing = null;
+      if (!this.invalid.has(field)) inp.value = String(this.plan.target[field]);
+    }
+    this.render();
   }
 
   private onChange(e: Event): void {
     const t = e.target as HTMLInputElement;
     if (t.dataset.action === 'layer') this.edit((p) => toggleLayer(p, Number(t.dataset.layer)));
-    else if (t.dataset.action === 'target') this.edit((p) => setTarget(p, t.dataset.field as TargetField, Number(t.value), this.scores));
+    else if (t.dataset.action === 'target') this.onTarget(e, true);
   }
 
+  private onClick(e: MouseEvent): void {
+    const t = (e.target as HTMLElement).closest('[data-action="head"]') as HTMLElement | null;
+    if (t && this.node.contains(t)) this.edit((p) => toggleHead(p, Number(t.dataset.layer), Number(t.dataset.head)));
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const t = e.target as HTMLInputElement;
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      if (t.dataset?.action === 'target') this.onTarget(e, true);
+      void this.apply();
+    } else if (e.key === 'Enter' && t.dataset?.action === 'target') {
+      e.preventDefault();
+      this.onTarget(e, true);
+    }
+  }
+
+  private resetEdits(): void {
+    if (!this.original) return;
+    this.plan = JSON.parse(JSON.stringify(this.original)) as ArchPlan;
+    this.invalid.clear();
+    this.typing = null;
+    for (const [f, inp] of this.ui.inputs) inp.value = String(this.plan.target[f]);
+    this.status = { text: 'reset to the displayed plan', kind: 'info' };
+    this.render();
+  }
+
+  /** Commits the focused target input (if any), then sends the plan; the what-if arrives later on the same comm. */
   private async apply(): Promise<void> {
-    if (!this.plan || this.busy) return;
+    const focused = this.node.querySelector('input[data-action="target"]:focus');
+    if (focused) this.onTarget({ target: focused } as unknown as Event, true);
+    if (!this.plan || this.busy || this.readOnly || this.invalid.size > 0 || planProblems(this.plan).length > 0) return;
     const plan = this.plan;
     const kernel = this.ctx.kernelFor(this.node);
     this.busy = true;
-    this.setStatus(kernel ? `sending to kernel ${kernel.name}…` : '', 'info');
+    this.status = { text: kernel ? `sending to kernel ${kernel.name}…` : '', kind: 'info' };
+    this.whatIf = { kind: 'none' };
     this.render();
     let r: PlanReply;
     if (!kernel) r = { ok: true, plan, error: 'no kernel: the edit is stored in the notebook only' };
-    else r = await sendPlan(kernel, { action: 'apply', editorId: this.editorId, plan });
+    else {
+      r = await sendPlan(kernel, { action: 'apply', editorId: this.editorId, plan }, {
+        onWhatIf: (m) => { this.whatIf = m.whatIf ? { kind: 'done', w: m.whatIf } : { kind: 'error', error: m.whatIfError ?? 'no what-if' }; this.render(); },
+      });
+    }
     this.busy = false;
     if (r.ok) {
       const accepted = r.plan ?? plan;
-      this.plan = accepted;
+      const unchanged = JSON.stringify(this.plan) === JSON.stringify(plan);
+      if (unchanged) this.plan = accepted;
       this.original = JSON.parse(JSON.stringify(accepted)) as ArchPlan;
-      this.setStatus(kernel ? `applied: the kernel has the edited plan${this.editorId ? ' (editor.plan)' : ''}` : r.error ?? '', kernel ? 'ok' : 'info');
+      this.status = { text: kernel ? `applied: the kernel has the edited plan${this.editorId ? ' (editor.plan)' : ''}` : r.error ?? '', kind: kernel ? 'ok' : 'info' };
+      if (r.whatIfPending) this.whatIf = { kind: 'pending' };
       this.store(accepted);
-    } else this.setStatus(r.error ?? 'the kernel rejected the plan', 'error');
+    } else this.status = { text: r.error ?? 'the kernel rejected the plan', kind: 'error' };
     this.render();
   }
 
@@ -127,144 +244,47 @@ export class PlanEditorRenderer extends Widget implements IRenderMime.IRenderer 
     try { m.setData({ data }); } catch { /* read-only model */ }
   }
 
+  /** Updates the persistent elements in place and rebuilds the layer table (keeping keyboard focus on the same control). */
   private render(): void {
-    const p = this.plan;
+    const p = this.plan, ui = this.ui;
     if (!p) return;
     const problems = planProblems(p);
     const dirty = JSON.stringify(p) !== JSON.stringify(this.original);
-    const root = el('div', 'mt-plan-body');
-    root.append(toolbar(p, problems, dirty, this.busy), targetInputs(p));
-    if (this.status) root.appendChild(el('div', `mt-status mt-${this.statusKind}`, this.status));
-    if (problems.length) root.appendChild(issueList(problems));
-    root.append(layerTable(p, this.scores.heads), footer(p, !!this.scores.heads, this.editorId));
-    this.node.textContent = '';
-    this.node.appendChild(root);
-  }
-}
-
-/** Title, parameter counts (source → planned), Apply and Reset buttons, dirty marker. */
-function toolbar(p: ArchPlan, problems: readonly PlanProblem[], dirty: boolean, busy: boolean): HTMLElement {
-  const pc = planParamCounts(p);
-  const head = el('div', 'mt-toolbar');
-  head.append(el('b', '', 'ArchPlan'), ` · ${p.from.family} · params ${formatCount(pc.from)} → `, el('b', 'mt-params', formatCount(pc.target)), ` (${(100 * pc.ratio).toFixed(1)}%)`);
-  const apply = el('button', 'mt-btn mt-apply', 'Apply to kernel');
-  apply.dataset.action = 'apply';
-  apply.disabled = busy || problems.length > 0;
-  apply.title = problems.length ? 'fix the issues listed below first' : 'send the edited plan to the kernel (comm minitron.plan)';
-  const reset = el('button', 'mt-btn', 'Reset');
-  reset.dataset.action = 'reset';
-  reset.disabled = !dirty || busy;
-  head.append(apply, reset);
-  if (dirty) head.append(el('span', 'mt-dirty', 'unsent edits'));
-  return head;
-}
-
-/** One number input per target size (step: numKvHeads for GQA heads). */
-function targetInputs(p: ArchPlan): HTMLElement {
-  const targets = el('div', 'mt-plan-targets');
-  const step = targetStep(p.from), max = targetMax(p.from);
-  for (const [field, label] of TARGETS) {
-    const lab = el('label', 'mt-target');
-    const inp = el('input');
-    inp.type = 'number';
-    inp.min = String(step[field]);
-    inp.max = String(max[field]);
-    inp.step = String(step[field]);
-    inp.value = String(p.target[field]);
-    inp.dataset.action = 'target';
-    inp.dataset.field = field;
-    lab.append(`${label} `, inp, ` / ${max[field]}`);
-    targets.appendChild(lab);
-  }
-  return targets;
-}
-
-/** The plan core's validation problems, the first eight shown. */
-function issueList(problems: readonly PlanProblem[]): HTMLElement {
-  const ul = el('ul', 'mt-issues');
-  for (const x of problems.slice(0, 8)) {
-    const li = el('li', '', x.message);
-    li.dataset.code = x.code;
-    ul.appendChild(li);
-  }
-  if (problems.length > 8) ul.appendChild(el('li', '', `… ${problems.length - 8} more`));
-  return ul;
-}
-
-/** Head toggle buttons of one layer, grouped by KV head; pruned heads tinted by importance. */
-function headButtons(p: ArchPlan, l: number, scores: number[][] | undefined, hmax: number): HTMLElement {
-  const f = p.from, gs = groupSize(f);
-  const heads = new Set(p.keep.heads[l] ?? []);
-  const td = el('td', 'mt-heads');
-  for (let g = 0; g < f.numHeads / gs; g++) {
-    const grp = el('span', 'mt-group');
-    for (let i = g * gs; i < (g + 1) * gs; i++) {
-      const b = el('button', heads.has(i) ? 'mt-head mt-on' : 'mt-head mt-off', String(i));
-      b.dataset.action = 'head';
-      b.dataset.layer = String(l);
-      b.dataset.head = String(i);
-      const sc = scores?.[l]?.[i];
-      // Pruned heads are tinted by importance so strong pruned heads stand out.
-      if (sc !== undefined && hmax > 0 && !heads.has(i)) b.style.background = `rgba(31, 119, 180, ${(0.45 * Math.max(0, sc) / hmax).toFixed(2)})`;
-      b.title = `layer ${l} head ${i} (KV group ${g})${sc !== undefined ? ` score ${sc.toPrecision(4)}` : ''}: ${heads.has(i) ? 'kept' : 'pruned'}`;
-      grp.appendChild(b);
+    const pc = planParamCounts(p);
+    this.node.classList.toggle('mt-readonly-plan', this.readOnly);
+    ui.params.textContent = `ArchPlan · ${p.from.family} · params ${formatCount(pc.from)} → ${formatCount(pc.target)} (${(100 * pc.ratio).toFixed(1)}%)`;
+    ui.apply.hidden = ui.reset.hidden = this.readOnly;
+    ui.apply.disabled = this.busy || problems.length > 0 || this.invalid.size > 0;
+    ui.apply.title = ui.apply.disabled && !this.busy ? 'fix the issues listed below first' : 'send the edited plan to the kernel (comm minitron.plan); Ctrl+Enter';
+    ui.reset.disabled = !dirty || this.busy;
+    ui.dirty.hidden = !dirty;
+    ui.hint.hidden = !this.readOnly;
+    const step = targetStep(p.from), max = targetMax(p.from);
+    for (const [f, inp] of ui.inputs) {
+      inp.min = String(step[f]);
+      inp.max = String(max[f]);
+      inp.step = String(step[f]);
+      inp.disabled = this.readOnly;
+      if (document.activeElement !== inp && !this.invalid.has(f)) inp.value = String(p.target[f]);
+      inp.classList.toggle('mt-invalid', this.invalid.has(f));
+      inp.setAttribute('aria-invalid', String(this.invalid.has(f)));
+      (inp.nextElementSibling as HTMLElement).textContent = ` / ${max[f]}`;
     }
-    td.appendChild(grp);
+    ui.status.textContent = this.status.text;
+    ui.status.className = `mt-status mt-${this.status.kind}`;
+    ui.status.hidden = !this.status.text;
+    showWhatIf(ui.whatIf, this.whatIf);
+    ui.issues.replaceChildren(...(problems.length || this.invalid.size ? [issueList(problems, [...this.invalid.values()])] : []));
+    // The table is rebuilt only when what it shows changed: a blur that commits nothing new must not replace the
+    // control under the mouse (the click would be lost).
+    const shown = JSON.stringify([p.keep, p.target, this.readOnly, !!this.scores.heads]);
+    if (shown !== this.tableKey) {
+      this.tableKey = shown;
+      const active = document.activeElement as HTMLElement | null;
+      const key = active && ui.table.contains(active) ? `[data-action="${active.dataset.action}"][data-layer="${active.dataset.layer}"]${active.dataset.head ? `[data-head="${active.dataset.head}"]` : ''}` : null;
+      ui.table.replaceChildren(layerTable(p, this.scores.heads, this.readOnly));
+      if (key) (ui.table.querySelector(key) as HTMLElement | null)?.focus();
+    }
+    ui.foot.replaceChildren(footer(p, !!this.scores.heads, this.editorId));
   }
-  return td;
-}
-
-/** Kept-neuron bar of one layer. */
-function neuronCell(p: ArchPlan, l: number): HTMLElement {
-  const n = p.keep.neurons[l]?.length ?? 0, F = p.from.ffnHiddenSize;
-  const td = el('td', 'mt-neurons');
-  const bar = el('span', 'mt-bar');
-  const fill = el('span', 'mt-fill');
-  fill.style.width = `${(100 * n / Math.max(1, F)).toFixed(1)}%`;
-  bar.appendChild(fill);
-  td.append(bar, el('span', n === p.target.ffnHiddenSize ? 'mt-num' : 'mt-num mt-bad', ` ${n}/${F}`));
-  return td;
-}
-
-/** One source layer: index, keep checkbox, head buttons, kept-head count, neuron bar. */
-function layerRow(p: ArchPlan, l: number, scores: number[][] | undefined, hmax: number): HTMLElement {
-  const kept = p.keep.layers.includes(l);
-  const tr = el('tr', kept ? 'mt-layer' : 'mt-layer mt-dropped');
-  tr.dataset.layer = String(l);
-  tr.appendChild(el('td', 'mt-num', String(l)));
-  const cb = el('input');
-  cb.type = 'checkbox';
-  cb.checked = kept;
-  cb.dataset.action = 'layer';
-  cb.dataset.layer = String(l);
-  cb.title = kept ? `drop layer ${l}` : `keep layer ${l}`;
-  const tdk = el('td');
-  tdk.appendChild(cb);
-  const nHeads = p.keep.heads[l]?.length ?? 0;
-  tr.append(tdk, headButtons(p, l, scores, hmax));
-  tr.append(el('td', nHeads === p.target.numHeads ? 'mt-num' : 'mt-num mt-bad', `${nHeads}/${p.from.numHeads}`), neuronCell(p, l));
-  return tr;
-}
-
-/** The per-layer table. */
-function layerTable(p: ArchPlan, scores: number[][] | undefined): HTMLElement {
-  const f = p.from;
-  const hr = el('tr');
-  const grouping = groupSize(f) > 1 ? `${f.numKvHeads} KV groups` : 'no GQA';
-  for (const h of ['layer', 'keep', `heads (click to toggle; ${grouping})`, 'heads', 'MLP neurons kept']) hr.appendChild(el('th', '', h));
-  const thead = el('thead');
-  thead.appendChild(hr);
-  const tbody = el('tbody');
-  const hmax = scores ? Math.max(0, ...scores.flat().filter(Number.isFinite)) : 0;
-  for (let l = 0; l < f.numLayers; l++) tbody.appendChild(layerRow(p, l, scores, hmax));
-  const table = el('table', 'mt-plan-layers');
-  table.append(thead, tbody);
-  return table;
-}
-
-/** Kept channels and how the editor is linked to the kernel. */
-function footer(p: ArchPlan, hasScores: boolean, editorId: string | null): HTMLElement {
-  return el('div', 'mt-foot', `channels kept ${p.keep.channels.length}/${p.from.hiddenSize}` +
-    (hasScores ? ' · pruned heads tinted by importance; target changes keep the highest-scoring units' : '') +
-    (editorId ? ` · editor ${editorId}` : ' · not linked to an editor: run mt.planEditor(plan) for kernel round-trips'));
 }

@@ -25,7 +25,7 @@ import { choiceHelp, intFlag, numFlag, oneOf, parseCommand, stringFlags, words }
 const WEIGHT_TERMS = LOSS_TERM_NAMES.filter((t) => LOSS_TERMS[t].cliFlag);
 const weightFlag = (t: LossTerm): string => `${t}-weight`;
 
-/** Usage of `minitron distill`. */
+/** Usage of `minitron distill` (printed by --help). @example console.log(DISTILL_USAGE) */
 export const DISTILL_USAGE = `usage: minitron distill (--teacher <dir> | --teacher-cache <dir>) --student <dir> --data <text-file> --steps N --out <dir>
   [--eval <text-file>] [--resume] [--state <dir>] [--mode ${words(DISTILL_MODES)}] [--batch N] [--seq-len N] [--accum N]
   [--lr X] [--min-lr X] [--warmup N] [--schedule ${words(SCHEDULES)}] [--weight-decay X] [--clip X]
@@ -60,8 +60,8 @@ function parseDistillArgs(argv: string[]): DistillArgs | null {
   if (!parsed) return null;
   const v = parsed.values;
   const mode = oneOf('--mode', v.mode, DISTILL_MODES, 'kd');
-  const steps = intFlag('--steps', v.steps, 0, 0);
-  if (!v.student || !v.data || !v.out || steps < 1 || (mode === 'kd' && !v.teacher && !v['teacher-cache'])) throw new UsageError(DISTILL_USAGE);
+  if (v.steps !== undefined) intFlag('--steps', v.steps, 1); // "--steps 0" is named, not answered with the usage
+  if (!v.student || !v.data || !v.out || !v.steps || (mode === 'kd' && !v.teacher && !v['teacher-cache'])) throw new UsageError(DISTILL_USAGE);
   const stateDir = v.state ?? `${v.out}.state`;
   for (const f of [v.data, v.eval]) if (f) checkReadableFile(f, 'a text file');
   checkDistillOutputs(v.out, stateDir, [v.teacher, v.student, v.data, v.eval, v['teacher-cache']], intFlag('--checkpoint-every', v['checkpoint-every'], 50, 0) > 0);

@@ -15,7 +15,7 @@ import { NEURON_TAPS } from '../importance/accumulator.js';
 import { loadMcTask } from '../importance/mc_task.js';
 import { CliError, choiceHelp, intFlag, oneOf, parseCommand, someOf, stringFlags, words } from './flags.js';
 
-/** Usage of `minitron importance` (its choices come from the value tables). */
+/** Usage of `minitron importance`, its choices from the value tables. @example console.log(IMPORTANCE_USAGE) */
 export const IMPORTANCE_USAGE = `usage: minitron importance <model-dir> <text-file> --out report.json [--samples N] [--seq-len N] [--batch N]
   [--agg-seq ${words(AGGREGATIONS)}] [--agg-batch ${words(AGGREGATIONS)}] [--neuron-tap ${words(NEURON_TAPS)}] [--final-norm]
   [--depth ${words(DEPTH_METRICS, ',')}] [--mc-task task.jsonl] [--blocks K] [--state state.json] [--seed N]

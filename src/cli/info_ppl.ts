@@ -10,9 +10,9 @@ import { checkSeqLen } from '../io/config.js';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Usage of `minitron info`. */
+/** Usage of `minitron info`. @example console.log(INFO_USAGE) */
 export const INFO_USAGE = 'usage: minitron info <model-dir>';
-/** Usage of `minitron ppl`. */
+/** Usage of `minitron ppl`. @example console.log(PPL_USAGE) */
 export const PPL_USAGE = 'usage: minitron ppl <model-dir> <text-file> [--seq-len N] [--stride N] [--max-tokens N] [--batch N]';
 
 /** Print the spec and parameter counts per component. @example await infoCmd(['.cache/models/smollm2-135m']) */

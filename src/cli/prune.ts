@@ -12,7 +12,7 @@ import { checkReport } from '../importance/report_check.js';
 import { DEPTH_METRICS } from '../importance/depth_metrics.js';
 import { CliError, intFlag, parseCommand, stringFlags, words } from './flags.js';
 
-/** Usage of `minitron prune`. */
+/** Usage of `minitron prune` (printed by --help). @example console.log(PRUNE_USAGE) */
 export const PRUNE_USAGE = `usage: minitron prune <model-dir> --report report.json (--hidden N --ffn N --heads N --layers N [--drop-layers i,j]
   [--depth-metric ${words(DEPTH_METRICS)}|block] | --plan plan.json) --out <dir>`;
 

@@ -16,7 +16,7 @@ import { DEPTH_METRICS } from '../importance/depth_metrics.js';
 import { CliError, intFlag, parseCommand, stringFlags, words } from './flags.js';
 import { rescoreWithDistillation } from '../distill/search_kd.js';
 
-/** Usage of `minitron search`. */
+/** Usage of `minitron search` (printed by --help). @example console.log(SEARCH_USAGE) */
 export const SEARCH_USAGE = `usage: minitron search <model-dir> --report report.json --params <N|60M> --text <file> [--samples N] [--seq-len N]
   [--top-k N] [--hidden-multiple N] [--ffn-multiple N] [--layer-multiple N] [--max-width 0.4] [--max-depth 0.2]
   [--depth-metric ${words(DEPTH_METRICS)}|block] [--plan-out best-plan.json] [--distill-steps N --distill-top N]

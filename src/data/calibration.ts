@@ -13,6 +13,7 @@ export interface CalibrationOptions {
   /** Seed of the window positions. */
   readonly seed: number;
 }
+/** Defaults: 32 windows of 256 tokens, 4 per batch, seed 1234. @example calibrationBatches(text, enc, { ...DEFAULT_CALIBRATION_OPTIONS, samples: 8 }) */
 export const DEFAULT_CALIBRATION_OPTIONS: CalibrationOptions = { samples: 32, seqLen: 256, batchSize: 4, seed: 1234 };
 
 /**

@@ -6,3 +6,6 @@ export { renderModelSpec, renderModelSummary, renderImportance, renderArchPlan, 
 export type { ModelSummary, Rendered } from './renderers.js';
 export { escapeHtml } from './html.js';
 export * from './plan_editor.js';
+export * from './compare.js';
+export { planWhatIf, whatIfBatch, defaultWhatIfOptions } from './plan_whatif.js';
+export type { WhatIfOptions, WhatIfBatch } from './plan_whatif.js';

@@ -8,12 +8,14 @@ import { renderArchPlan, renderImportance, renderModelSpec, renderModelSummary, 
 import type { ModelSummary, Rendered } from './renderers.js';
 import type { Stamp } from '../io/stamp.js';
 import { renderStamp } from './stamp_render.js';
+import { renderComparison } from './compare.js';
+import type { Comparison } from './compare.js';
 
 /** A Jupyter MIME bundle. @example const b: MimeBundle = { 'text/plain': 'hi' }; */
 export type MimeBundle = Record<string, unknown>;
 
 /** The kinds of library objects that have a rich display (the `kind` field of the JSON objects, plus model-spec). */
-export const DISPLAY_KINDS = ['model-spec', 'model-summary', 'importance-report', 'arch-plan', 'train-history', 'stamp'] as const;
+export const DISPLAY_KINDS = ['model-spec', 'model-summary', 'importance-report', 'arch-plan', 'train-history', 'stamp', 'comparison'] as const;
 
 /** One of DISPLAY_KINDS. @example const k: DisplayKind = 'arch-plan'; */
 export type DisplayKind = (typeof DISPLAY_KINDS)[number];
@@ -115,6 +117,7 @@ export function toMimeBundle(x: unknown): MimeBundle {
     case 'arch-plan': return rendered(kind, x, renderArchPlan(x as ArchPlan));
     case 'train-history': return rendered(kind, historyJson(x as TrainHistory), renderTrainHistory(x as TrainHistory));
     case 'stamp': return rendered(kind, x, renderStamp(x as Stamp));
+    case 'comparison': return rendered(kind, x, renderComparison(x as Comparison));
     default: break;
   }
   if (isMimeBundleLike(x)) return normalizeBundle(x);

@@ -4,12 +4,16 @@
  * and display sink (the host bridge, src/host/); tests use fakes. Comm messages are handled between cells:
  * edit the output, press Apply, then read `editor.plan` in a later cell.
  */
-import type { ArchPlan, ImportanceReport } from '../types.js';
+import type { ArchPlan, ImportanceReport, ModelLike } from '../types.js';
 import { getCommProvider, getDisplaySink, registerCommTarget } from '../host/index.js';
 import { editorRegistry } from '../host/editors.js';
 import type { CommData } from '../host/index.js';
 import { toMimeBundle } from './mime.js';
-import { PLAN_ACTIONS, PLAN_COMM_TARGET, PLAN_MIME, type PlanReply } from '../plan_core/comm.js';
+import { PLAN_ACTIONS, PLAN_COMM_TARGET, PLAN_MIME, type PlanReply, type PlanWhatIf, type PlanWhatIfMessage } from '../plan_core/comm.js';
+import { PlanEditorError } from './plan_editor_error.js';
+import { planWhatIf } from './plan_whatif.js';
+import type { WhatIfOptions } from './plan_whatif.js';
+import type { Comm } from '../host/index.js';
 import { PlanError } from '../plan_core/errors.js';
 import { validatePlan } from '../plan_core/validate.js';
 import type { MimeBundle } from './mime.js';
@@ -19,13 +23,7 @@ export { PLAN_COMM_TARGET, PLAN_MIME, type PlanReply };
 
 type Json = Record<string, unknown>;
 
-/** Thrown when planEditor() runs outside the minitron kernel (a bad plan throws PlanError). @example throw new PlanEditorError('planEditor()', 'the minitron kernel'); */
-export class PlanEditorError extends Error {
-  constructor(field: string, expected: string, got?: unknown) {
-    super(`display/plan_editor.ts: ${field}: expected ${expected}${got === undefined ? '' : `, got ${JSON.stringify(got)?.slice(0, 120)}`}`);
-    this.name = 'PlanEditorError';
-  }
-}
+export { PlanEditorError };
 
 /** Options of planEditor(). @example planEditor(plan, { importance: report }) */
 export interface PlanEditorOptions {
@@ -35,6 +33,12 @@ export interface PlanEditorOptions {
   displayId: string | null;
   /** The bundle shown for a plan (default: the library's arch-plan bundle with text/plain and text/html fallbacks). */
   bundle: (plan: ArchPlan) => MimeBundle;
+  /** The model the plan prunes: after each Apply the kernel answers with the masked model's loss / perplexity (what-if). */
+  model: ModelLike | null;
+  /** Token ids of the what-if batch (default: seeded random tokens, a relative measure only). */
+  evalIds: ArrayLike<number> | null;
+  /** Size of the what-if batch. */
+  whatIf: Partial<WhatIfOptions>;
 }
 
 /** Defaults of PlanEditorOptions. @example planEditor(plan, { ...defaultPlanEditorOptions, importance: report }) */
@@ -42,6 +46,9 @@ export const defaultPlanEditorOptions: PlanEditorOptions = {
   importance: null,
   displayId: null,
   bundle: (p) => toMimeBundle(p),
+  model: null,
+  evalIds: null,
+  whatIf: {},
 };
 
 /** A shown, editable plan; `plan` is the latest plan the front end applied. @example const ed = mt.planEditor(plan); … ed.plan */
@@ -56,7 +63,7 @@ export interface PlanEditor {
 }
 
 
-interface EditorState { id: string; original: ArchPlan; plan: ArchPlan; edits: number; listeners: ((p: ArchPlan) => void)[] }
+interface EditorState { id: string; original: ArchPlan; plan: ArchPlan; edits: number; listeners: ((p: ArchPlan) => void)[]; whatIf: ((p: ArchPlan) => PlanWhatIf) | null }
 
 function registry(): Map<string, EditorState> {
   return editorRegistry<EditorState>();
@@ -96,13 +103,33 @@ export function handlePlanMessage(data: Json): PlanReply {
   return { ok: true, plan, editorId: st.id };
 }
 
+/**
+ * Answers one comm: the reply at once; then, when the editor has a model and the plan was accepted, the what-if
+ * (computed after the reply went out) as a second message; then closes the comm.
+ * @example registerCommTarget(PLAN_COMM_TARGET, (comm, data) => answer(comm, data));
+ */
+export function answer(comm: Pick<Comm, 'send' | 'close'>, data: Json): void {
+  const reply = handlePlanMessage(data);
+  const st = reply.ok && reply.editorId ? registry().get(reply.editorId) : undefined;
+  try { comm.send(st?.whatIf ? { ...reply, whatIfPending: true } : reply); } catch (e) { comm.close(); throw e; }
+  if (!st?.whatIf) { comm.close(); return; }
+  const whatIf = st.whatIf, plan = st.plan;
+  setTimeout(() => {
+    let msg: PlanWhatIfMessage;
+    try { msg = { whatIf: whatIf(plan) }; } catch (e) { msg = { whatIfError: e instanceof Error ? e.message : String(e) }; }
+    try { comm.send(msg); } finally { comm.close(); }
+  }, 0);
+}
+
 const round4 = (v: number): number => (Number.isFinite(v) ? Number(v.toPrecision(4)) : 0);
 
 let counter = 0;
 /**
  * Shows an ArchPlan as an editor in JupyterLab (minitron-labextension) and returns a handle whose `plan` follows the
  * edits applied in the browser. Needs the minitron kernel (its comm provider and display sink).
- * @example const ed = mt.planEditor(plan, { importance: report }); // edit, Apply; next cell: ed.plan
+ * With `model` (the model the plan prunes) each Apply is answered with a what-if: the masked model's loss and
+ * perplexity on a small cached batch (`evalIds`, else seeded random tokens) and the parameter change.
+ * @example const ed = mt.planEditor(plan, { importance: report, model, evalIds }); // edit, Apply; next cell: ed.plan
  */
 export function planEditor(plan: ArchPlan, opts: Partial<PlanEditorOptions> = {}): PlanEditor {
   const o = { ...defaultPlanEditorOptions, ...opts };
@@ -111,12 +138,11 @@ export function planEditor(plan: ArchPlan, opts: Partial<PlanEditorOptions> = {}
   counter += 1;
   const id = `pe-${Date.now().toString(36)}-${counter}`;
   const displayId = o.displayId ?? newDisplayId();
-  const st: EditorState = { id, original, plan: original, edits: 0, listeners: [] };
+  if (o.model && JSON.stringify(o.model.spec) !== JSON.stringify(original.from)) throw new PlanEditorError('planEditor() model.spec', 'the spec the plan was made from (plan.from)', o.model.spec.family);
+  const whatIf = o.model ? planWhatIf(o.model, o.evalIds, o.whatIf) : null;
+  const st: EditorState = { id, original, plan: original, edits: 0, listeners: [], whatIf };
   registry().set(id, st);
-  registerCommTarget(PLAN_COMM_TARGET, (comm, data: CommData) => {
-    const reply = handlePlanMessage(data);
-    try { comm.send(reply); } finally { comm.close(); }
-  });
+  registerCommTarget(PLAN_COMM_TARGET, (comm, data: CommData) => answer(comm, data));
   const r = o.importance;
   const scores = r ? {
     heads: r.heads?.map((row) => row.map(round4)), neurons: r.neurons?.map((row) => row.map(round4)), channels: r.channels?.map(round4),

@@ -137,7 +137,10 @@ export function topKKl(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, opts:
 /** A logit loss: teacher logits [..., V], student logits [..., V] -> mean scalar. */
 export type LogitLossFn = (teacherLogits: tf.Tensor, studentLogits: tf.Tensor, opts?: Partial<LogitLossOptions>) => tf.Scalar;
 
-/** The logit losses: what each computes (usage text) and its function. */
+/**
+ * The logit losses: what each computes (usage text) and its function.
+ * @example LOGIT_LOSSES.topk_kl.fn(teacherLogits, studentLogits, { topK: 32 })
+ */
 export const LOGIT_LOSSES = {
   forward_kl: { help: 'KL(teacher || student)', fn: forwardKl },
   reverse_kl: { help: 'KL(student || teacher)', fn: reverseKl },
@@ -199,7 +202,7 @@ export function stateLoss(student: tf.Tensor, teacher: tf.Tensor, proj: tf.Tenso
 /** Weights of the combined objective L = Σ weight·term over LOSS_TERMS (ce·L_CE + kl·L_logits + is·L_is). */
 export type LossWeights = Record<LossTerm, number>;
 
-/** Default weights, from LOSS_TERMS: logit KL only (as in 2408.11796). */
+/** Default weights, from LOSS_TERMS: logit KL only (as in 2408.11796). @example DEFAULT_LOSS_WEIGHTS // { kl: 1, ce: 0, is: 0 } */
 export const DEFAULT_LOSS_WEIGHTS: LossWeights = Object.fromEntries(LOSS_TERM_NAMES.map((t) => [t, LOSS_TERMS[t].defaultWeight])) as LossWeights;
 
 /**
@@ -231,6 +234,9 @@ export const DEFAULT_COMBINED_LOSS_OPTIONS: CombinedLossOptions = {
   stateLoss: 'cosine',
   scaleIsToLogits: false,
 };
+
+/** Options a caller gives combinedLoss: any subset, weights included (merged over DEFAULT_COMBINED_LOSS_OPTIONS). */
+export type CombinedLossArgs = Partial<Omit<CombinedLossOptions, 'weights'>> & { weights?: Partial<LossWeights> };
 
 /** Inputs of the combined loss; teacher tensors may be null when their term has weight 0. */
 export interface CombinedLossInputs {
@@ -290,7 +296,7 @@ export function stateTerm(states: CombinedLossInputs['states'], o: Pick<Combined
  * Combined distillation objective; CE uses logits[:, :-1] against targets. Caller disposes the returned scalars.
  * @example const { total } = combinedLoss({ studentLogits, teacherLogits, targets: null, states: [] });
  */
-export function combinedLoss(inp: CombinedLossInputs, opts: Partial<CombinedLossOptions> = {}): CombinedLoss {
+export function combinedLoss(inp: CombinedLossInputs, opts: CombinedLossArgs = {}): CombinedLoss {
   const o = { ...DEFAULT_COMBINED_LOSS_OPTIONS, ...opts, weights: { ...DEFAULT_COMBINED_LOSS_OPTIONS.weights, ...opts.weights } };
   return tf.tidy(() => {
     const parts: Partial<Record<LossTerm, tf.Scalar | null>> = {};

@@ -1,11 +1,33 @@
 /**
  * The one next-token negative log-likelihood of the library: logsumexp of each row minus the gathered label logit.
- * No one-hot [N, V] tensor is built; the gradient is softmax minus a scatter of ones (GatherV2's gradient is an
- * UnsortedSegmentSum, registered for every backend in src/backend). Used by perplexity, the importance depth metrics,
+ * No one-hot [N, V] tensor is built. The gradient is written out (softmax·dy minus dy at each label, the label part an
+ * UnsortedSegmentSum, registered for every backend in src/backend), so the backward pass keeps only the logits and the
+ * row logsumexp instead of tfjs' per-op intermediates. Used by perplexity, the importance depth metrics,
  * multiple-choice scoring and distillation's cross-entropy.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from '../errors.js';
+
+/** Row NLL [N] of logits [N, V] at flat label indices idx [N] (row·V + label), with a hand-written gradient. */
+function rowNll(flat: tf.Tensor2D, idx: tf.Tensor1D): tf.Tensor1D {
+  const [n, v] = flat.shape;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor, save = args[1] as tf.GradSaveFunc;
+    const lse = tf.logSumExp(x, 1); // [N]
+    const picked = tf.gather(tf.reshape(x, [n * v]), idx); // [N]
+    save([x, lse, idx]);
+    return {
+      value: tf.sub(lse, picked), // [N]
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
+        const [xs, lses, ids] = saved;
+        const p = tf.exp(tf.sub(xs, tf.expandDims(lses, 1))); // [N, V] softmax
+        const atLabel = tf.reshape(tf.unsortedSegmentSum(dy, ids as tf.Tensor1D, n * v), [n, v]); // [N, V]: dy at each label
+        return tf.sub(tf.mul(p, tf.expandDims(dy, 1)), atLabel); // [N, V]
+      }),
+    };
+  });
+  return f(flat) as tf.Tensor1D;
+}
 
 /**
  * NLL of integer labels [...] under logits [..., V], per position: logsumexp(logits) − logits[label]. Differentiable.
@@ -19,12 +41,9 @@ export function nllFromLogits<R extends tf.Rank>(logits: tf.Tensor, labels: tf.T
   return tf.tidy(() => {
     const v = logits.shape[logits.rank - 1];
     const n = labels.size;
-    const flat = tf.reshape(logits, [n, v]); // [N, V]
-    const lse = tf.logSumExp(flat, 1); // [N]
     const rowStart = tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(v, 'int32')); // [N]
-    const idx = tf.add(rowStart, tf.cast(tf.reshape(labels, [n]), 'int32')); // [N] flat index of each label logit
-    const picked = tf.gather(tf.reshape(flat, [n * v]), idx); // [N]
-    return tf.reshape(tf.sub(lse, picked), labels.shape) as tf.Tensor<R>; // [...]
+    const idx = tf.add(rowStart, tf.cast(tf.reshape(labels, [n]), 'int32')) as tf.Tensor1D; // [N] flat index of each label logit
+    return tf.reshape(rowNll(tf.reshape(logits, [n, v]), idx), labels.shape) as tf.Tensor<R>; // [...]
   });
 }
 

@@ -4,6 +4,7 @@
  * (host/comm.ts) and stopSignal (host/stop.ts); nothing else reads the globals.
  */
 import type { CommProvider } from './comm.js';
+import type { HostInput } from './stdin.js';
 import { HOST_KEYS } from './keys.js';
 
 /** What a sink receives with each bundle. @example sink.display(bundle, { displayId: 'p1', update: true, metadata: {} }) */
@@ -21,12 +22,17 @@ export interface HostBridge {
   comms: CommProvider | null;
   /** The stop signal of the work running now (the kernel: the executing cell's AbortController's signal). */
   stopSignal: (() => AbortSignal | null) | null;
+  /** stdin: reads one line for the running request (null: that request did not allow stdin). */
+  input: HostInput | null;
 }
 
 /** No host: stdout printing, no comms, only the callers' own stop signals. @example installHost(NO_HOST) */
-export const NO_HOST: HostBridge = { sink: null, comms: null, stopSignal: null };
+export const NO_HOST: HostBridge = { sink: null, comms: null, stopSignal: null, input: null };
 
-type Holder = { [HOST_KEYS.sink]?: DisplaySink | null; [HOST_KEYS.comms]?: CommProvider | null; [HOST_KEYS.stop]?: (() => AbortSignal | null) | null };
+type Holder = {
+  [HOST_KEYS.sink]?: DisplaySink | null; [HOST_KEYS.comms]?: CommProvider | null;
+  [HOST_KEYS.stop]?: (() => AbortSignal | null) | null; [HOST_KEYS.input]?: HostInput | null;
+};
 
 /**
  * Installs the given parts of the host bridge (parts not given stay as they are). The kernel calls this once.
@@ -37,6 +43,7 @@ export function installHost(host: Partial<HostBridge>): void {
   if (host.sink !== undefined) g[HOST_KEYS.sink] = host.sink;
   if (host.comms !== undefined) g[HOST_KEYS.comms] = host.comms;
   if (host.stopSignal !== undefined) g[HOST_KEYS.stop] = host.stopSignal;
+  if (host.input !== undefined) g[HOST_KEYS.input] = host.input;
 }
 
 /** The installed display sink, or null. @example if (getDisplaySink()) display(x); */

@@ -3,3 +3,4 @@ export * from './keys.js';
 export * from './bridge.js';
 export * from './comm.js';
 export * from './stop.js';
+export * from './stdin.js';

@@ -9,6 +9,7 @@ const COMMS: unique symbol = Symbol.for('minitron.comm.provider');
 const STOP: unique symbol = Symbol.for('minitron.host.stop');
 const EDITORS: unique symbol = Symbol.for('minitron.plan.editors');
 const QUIET: unique symbol = Symbol.for('minitron.display.quiet');
+const INPUT: unique symbol = Symbol.for('minitron.host.input');
 
 /** Symbol.for keys of the host state on globalThis. @example (globalThis as any)[HOST_KEYS.sink] */
 export const HOST_KEYS = {
@@ -22,6 +23,8 @@ export const HOST_KEYS = {
   editors: EDITORS,
   /** Marks objects the kernel does not auto-display as a cell's value (display handles, progress bars). */
   quiet: QUIET,
+  /** The host's line reader for stdin (HostInput). */
+  input: INPUT,
 } as const;
 
 /** One field of the host state. @example const k: HostKey = 'sink'; */

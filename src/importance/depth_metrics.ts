@@ -73,7 +73,7 @@ export const DEPTH_METRICS = {
 /** Depth metrics: PPL with the layer removed, Block Importance, Taylor, Taylor+ and multiple-choice accuracy. */
 export type DepthMetric = keyof typeof DEPTH_METRICS;
 
-/** Every depth metric name, in table order. */
+/** Every depth metric name, in table order. @example DEPTH_METRIC_NAMES.includes('ppl') // true */
 export const DEPTH_METRIC_NAMES = Object.keys(DEPTH_METRICS) as DepthMetric[];
 
 /**

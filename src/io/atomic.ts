@@ -62,6 +62,7 @@ export interface AtomicDirOptions {
   /** Replace an existing folder at the target (moved aside, removed after the rename); otherwise it is an error. */
   readonly replace: boolean;
 }
+/** Default: replace an existing folder. @example writeDirAtomic(dir, fill, { ...DEFAULT_ATOMIC_DIR_OPTIONS, replace: false }) */
 export const DEFAULT_ATOMIC_DIR_OPTIONS: AtomicDirOptions = { replace: true };
 
 /**

@@ -6,9 +6,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec, Params } from '../types.js';
 import { CheckpointError, ConfigError } from '../errors.js';
-import { checkConfigAgainstTensors, configFromSpec, specFromConfig } from './config.js';
+import { checkConfigAgainstTensors, configFromSpec, configJson, specFromConfig } from './config.js';
 import { readJsonObject } from './files.js';
-import { expectedShapes, hfSource, toHfTensors } from './hf_names.js';
+import { checkOutput } from './paths.js';
+import { expectedShapes, hfPrefix, hfSource, toHfTensors } from './hf_names.js';
 import { readHeader, readSafetensors, writeSafetensors, type HostTensor } from './safetensors.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
 import { writeDirAtomic } from './atomic.js';
@@ -57,14 +58,19 @@ function tensorFiles(dir: string): Map<string, string> {
   return out;
 }
 
-/** tie_word_embeddings with a stored lm_head.weight that differs from the embedding: transformers' result then
- * depends on which tensor it loads last, so such a checkpoint is refused rather than silently read one way. */
-function checkTiedHead(dir: string, files: Map<string, string>, embed: HostTensor): void {
-  const f = files.get('lm_head.weight');
-  if (!f) return;
-  const head = readSafetensors(f, ['lm_head.weight']).get('lm_head.weight')!;
-  const same = head.shape.join() === embed.shape.join() && head.data.every((v, i) => v === embed.data[i]);
-  if (!same) throw new CheckpointError(dir, 'config.json says tie_word_embeddings: true but the weights hold a different lm_head.weight; expected tie_word_embeddings: false or no separate lm_head.weight');
+/**
+ * tie_word_embeddings with a stored lm_head.weight that differs from the embedding: transformers (5.x) then does not
+ * tie them and warns; so do we (the spec comes back untied), rather than silently reading the embedding.
+ */
+function untiedByCheckpoint(dir: string, spec: ModelSpec, files: Map<string, string>, prefix: string): boolean {
+  const headFile = files.get('lm_head.weight');
+  const embName = hfSource(spec, 'model.embed_tokens.weight', prefix).names[0];
+  if (!spec.tiedEmbeddings || !headFile || !files.has(embName)) return false;
+  const head = readSafetensors(headFile, ['lm_head.weight']).get('lm_head.weight')!;
+  const embed = readSafetensors(files.get(embName)!, [embName]).get(embName)!;
+  if (head.shape.join() === embed.shape.join() && head.data.every((v, i) => v === embed.data[i])) return false;
+  process.stderr.write(`[minitron] ${dir}: tie_word_embeddings is true but lm_head.weight differs from the embedding; not tying them (as transformers does)\n`);
+  return true;
 }
 
 /**
@@ -73,11 +79,12 @@ function checkTiedHead(dir: string, files: Map<string, string>, embed: HostTenso
  */
 export async function loadModel(dir: string, options: Partial<LoadOptions> = {}): Promise<LoadedModel> {
   const opts = { ...DEFAULT_LOAD_OPTIONS, ...options };
-  const { config, spec } = readConfig(dir);
-  const tokenizer = fs.existsSync(path.join(dir, 'tokenizer.json')) || opts.requireTokenizer ? loadTokenizer(dir).withVocabLimit(spec.vocabSize) : null;
+  const { config, spec: declared } = readConfig(dir);
+  const tokenizer = fs.existsSync(path.join(dir, 'tokenizer.json')) || opts.requireTokenizer ? loadTokenizer(dir).withVocabLimit(declared.vocabSize) : null;
   const files = tensorFiles(dir);
-  checkConfigAgainstTensors(spec, files.keys(), path.join(dir, 'config.json'));
-  const prefix = spec.family === 'gpt2' && !files.has('transformer.wte.weight') && files.has('wte.weight') ? '' : 'transformer.';
+  checkConfigAgainstTensors(declared, files.keys(), path.join(dir, 'config.json'));
+  const prefix = hfPrefix(declared, files);
+  const spec: ModelSpec = untiedByCheckpoint(dir, declared, files, prefix) ? { ...declared, tiedEmbeddings: false } : declared;
   const host = new Map<string, HostTensor>();
   const byFile = new Map<string, Set<string>>();
   const shapes = expectedShapes(spec);
@@ -91,7 +98,6 @@ export async function loadModel(dir: string, options: Partial<LoadOptions> = {})
     }
   }
   for (const [f, names] of byFile) for (const [n, t] of readSafetensors(f, names)) host.set(n, t);
-  if (spec.tiedEmbeddings) checkTiedHead(dir, files, host.get(sources.get('model.embed_tokens.weight')!.names[0])!);
   const params: Params = {};
   try {
     for (const [name, src] of sources) {
@@ -131,6 +137,7 @@ const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tok
 export async function saveCheckpoint(outDir: string, spec: ModelSpec, params: Params, options: Partial<SaveOptions> = {}): Promise<void> {
   const opts = { ...DEFAULT_SAVE_OPTIONS, ...options };
   if (fs.existsSync(outDir) && !opts.overwrite) throw new CheckpointError(outDir, 'output folder already exists; choose a new path');
+  checkOutput(outDir, { what: 'saveCheckpoint', kind: 'dir', inputs: [opts.tokenizerFrom] });
   const shapes = expectedShapes(spec);
   const canon = new Map<string, HostTensor>();
   for (const [name, shape] of shapes) {
@@ -141,7 +148,7 @@ export async function saveCheckpoint(outDir: string, spec: ModelSpec, params: Pa
   }
   writeDirAtomic(outDir, (tmp) => {
     writeSafetensors(path.join(tmp, 'model.safetensors'), toHfTensors(spec, canon));
-    fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify(configFromSpec(spec, opts.baseConfig), null, 2) + '\n');
+    fs.writeFileSync(path.join(tmp, 'config.json'), configJson(configFromSpec(spec, opts.baseConfig)));
     if (opts.tokenizerFrom) {
       for (const f of TOKENIZER_FILES) {
         const src = path.join(opts.tokenizerFrom, f);

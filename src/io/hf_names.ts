@@ -1,9 +1,12 @@
 /**
  * Mapping of canonical parameter names to and from Hugging Face checkpoint names (the names and shapes themselves:
  * plan_core/shapes.ts expectedShapes, re-exported here).
- * Llama-family checkpoints already use the canonical names; GPT-2 fuses q/k/v (c_attn) and stores Conv1D weights [in, out].
+ * Llama-family checkpoints already use the canonical names; GPT-2 fuses q/k/v (c_attn) and stores Conv1D weights [in, out];
+ * Phi-3 fuses q/k/v (qkv_proj) and gate/up (gate_up_proj) in torch layout; a Gemma 3 multimodal checkpoint keeps its
+ * text model under model.language_model.
  */
 import type { ModelSpec } from '../types.js';
+import { FAMILIES } from '../plan_core/types.js';
 import type { HostTensor } from './safetensors.js';
 
 export { expectedShapes } from '../plan_core/shapes.js';
@@ -32,11 +35,38 @@ function rows(t: HostTensor, from: number, to: number): HostTensor {
 }
 
 /**
- * Where canonical `name` lives in an HF checkpoint of `spec.family` (prefix: "transformer." or "" for GPT-2).
+ * The prefix under which a checkpoint with these tensor names stores the model: GPT-2 "transformer." or "";
+ * "model.language_model." for a Gemma 3 multimodal checkpoint's text model; "model." otherwise.
+ * @example hfPrefix(spec, new Set(['wte.weight'])) // '' for a gpt2 spec
+ */
+export function hfPrefix(spec: ModelSpec, names: { has(n: string): boolean }): string {
+  if (spec.family === 'gpt2') return !names.has('transformer.wte.weight') && names.has('wte.weight') ? '' : 'transformer.';
+  return !names.has('model.embed_tokens.weight') && names.has('model.language_model.embed_tokens.weight') ? 'model.language_model.' : 'model.';
+}
+
+/** Rows of the fused Phi-3 tensors: [fused name, [from, to), part index] of canonical `sub` (after model.layers.{i}.), or null. */
+function fusedRows(spec: ModelSpec, sub: string): [string, number, number, number] | null {
+  const Q = spec.numHeads * spec.headDim, KV = spec.numKvHeads * spec.headDim, F = spec.ffnHiddenSize;
+  const rows: Record<string, [string, number, number, number]> = {
+    'self_attn.q_proj.weight': ['self_attn.qkv_proj.weight', 0, Q, 0], 'self_attn.k_proj.weight': ['self_attn.qkv_proj.weight', Q, Q + KV, 1],
+    'self_attn.v_proj.weight': ['self_attn.qkv_proj.weight', Q + KV, Q + 2 * KV, 2],
+    'mlp.gate_proj.weight': ['mlp.gate_up_proj.weight', 0, F, 0], 'mlp.up_proj.weight': ['mlp.gate_up_proj.weight', F, 2 * F, 1],
+  };
+  return rows[sub] ?? null;
+}
+
+/**
+ * Where canonical `name` lives in an HF checkpoint of `spec.family` (prefix: from hfPrefix; GPT-2 "transformer." by default).
  * @example hfSource(spec, 'model.layers.0.self_attn.q_proj.weight', 'transformer.').names // ['transformer.h.0.attn.c_attn.weight']
  */
 export function hfSource(spec: ModelSpec, name: string, prefix = 'transformer.'): HfSource {
-  if (spec.family !== 'gpt2') return same(name);
+  if (spec.family !== 'gpt2') {
+    const hf = prefix !== 'model.' && prefix !== 'transformer.' && name.startsWith('model.') ? prefix + name.slice('model.'.length) : name;
+    const m = /^(.*\.layers\.\d+\.)(.+)$/.exec(hf);
+    const fused = m && FAMILIES[spec.family].fusedProjections ? fusedRows(spec, m[2]) : null;
+    if (!m || !fused) return same(hf);
+    return { names: [m[1] + fused[0]], convert: (p) => rows(p[0], fused[1], fused[2]) };
+  }
   const D = spec.hiddenSize;
   const m = /^model\.layers\.(\d+)\.(.+)$/.exec(name);
   if (!m) {
@@ -70,23 +100,44 @@ export function hfSource(spec: ModelSpec, name: string, prefix = 'transformer.')
   throw new Error(`no HF source for ${name}`);
 }
 
+function concat(parts: HostTensor[], shape: number[]): HostTensor {
+  const data = new Float32Array(parts.reduce((a, p) => a + p.data.length, 0));
+  let o = 0;
+  for (const p of parts) { data.set(p.data, o); o += p.data.length; }
+  return { dtype: 'float32', shape, data };
+}
+
+/** Phi-3: q/k/v rows into qkv_proj, gate/up rows into gate_up_proj (torch layout, no transposes). */
+function fuseRows(spec: ModelSpec, canon: Map<string, HostTensor>): Map<string, HostTensor> {
+  const out = new Map<string, HostTensor>();
+  const groups = new Map<string, HostTensor[]>();
+  for (const [name, t] of canon) {
+    const m = /^(model\.layers\.\d+\.)(.+)$/.exec(name);
+    const f = m ? fusedRows(spec, m[2]) : null;
+    if (!m || !f) { out.set(name, t); continue; }
+    const key = m[1] + f[0];
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)![f[3]] = t;
+  }
+  for (const [key, parts] of groups) {
+    const cols = parts[0].shape[1];
+    out.set(key, concat(parts, [parts.reduce((a, p) => a + p.shape[0], 0), cols]));
+  }
+  return out;
+}
+
 /**
  * Canonical params -> HF tensors for writing a checkpoint of `spec.family`.
  * @example const hf = toHfTensors(spec, hostParams); writeSafetensors(file, hf)
  */
 export function toHfTensors(spec: ModelSpec, canon: Map<string, HostTensor>): Map<string, HostTensor> {
+  if (FAMILIES[spec.family].fusedProjections) return fuseRows(spec, canon);
   if (spec.family !== 'gpt2') return canon;
   const out = new Map<string, HostTensor>();
   const get = (n: string): HostTensor => {
     const t = canon.get(n);
     if (!t) throw new Error(`missing param ${n}`);
     return t;
-  };
-  const concat = (parts: HostTensor[], shape: number[]): HostTensor => {
-    const data = new Float32Array(parts.reduce((a, p) => a + p.data.length, 0));
-    let o = 0;
-    for (const p of parts) { data.set(p.data, o); o += p.data.length; }
-    return { dtype: 'float32', shape, data };
   };
   const D = spec.hiddenSize;
   for (const [name, t] of canon) {

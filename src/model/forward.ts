@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import type { ModelSpec, Params } from '../types.js';
 import { activate, linear, norm } from './layers.js';
 import { ropeTables } from './rope.js';
+import { FAMILIES, type LayerType } from '../plan_core/types.js';
 import { causalAttention, rope, siluMul } from '../backend/fused_layers.js';
 
 /** Named activations a forward exposes (see ForwardOptions.onTap for shapes). */
@@ -37,7 +38,8 @@ interface Ctx {
   readonly spec: ModelSpec;
   readonly params: Params;
   readonly opts: ForwardOptions;
-  readonly rope: { cos: tf.Tensor2D; sin: tf.Tensor2D } | null;
+  /** RoPE tables per layer kind (Gemma 3 local layers have their own base). */
+  readonly rope: Record<LayerType, { cos: tf.Tensor2D; sin: tf.Tensor2D }> | null;
   readonly channelMask: tf.Tensor | null;
 }
 
@@ -47,6 +49,16 @@ function tap(ctx: Ctx, name: TapName, layer: number, x: tf.Tensor): void {
 
 function maskChannels(ctx: Ctx, x: tf.Tensor): tf.Tensor {
   return ctx.channelMask ? tf.mul(x, ctx.channelMask) : x;
+}
+
+const layerKind = (spec: ModelSpec, l: number): LayerType => spec.layerTypes?.[l] ?? 'full';
+
+/** RoPE over the first rotary dims of each head (all of them unless the spec rotates part, phi3). */
+function rotate(x: tf.Tensor4D, t: { cos: tf.Tensor2D; sin: tf.Tensor2D }): tf.Tensor4D {
+  const Dh = x.shape[3], rd = t.cos.shape[1];
+  if (rd === Dh) return rope(x, t.cos, t.sin);
+  const [a, b] = tf.split(x, [rd, Dh - rd], 3); // [B, T, n, rd], [B, T, n, Dh - rd]
+  return tf.concat([rope(a as tf.Tensor4D, t.cos, t.sin), b], 3) as tf.Tensor4D; // [B, T, n, Dh]
 }
 
 function attention(ctx: Ctx, l: number, x: tf.Tensor3D): tf.Tensor3D {
@@ -59,11 +71,18 @@ function attention(ctx: Ctx, l: number, x: tf.Tensor3D): tf.Tensor3D {
   let q = proj('q_proj', H);
   let k = proj('k_proj', KV);
   const v = proj('v_proj', KV);
-  if (ctx.rope) {
-    q = rope(q, ctx.rope.cos, ctx.rope.sin);
-    k = rope(k, ctx.rope.cos, ctx.rope.sin);
+  if (FAMILIES[spec.family].qkNorm) {
+    q = norm(spec, params, `${p}.q_norm`, q) as tf.Tensor4D; // per head over Dh
+    k = norm(spec, params, `${p}.k_norm`, k) as tf.Tensor4D;
   }
-  let out: tf.Tensor = causalAttention(q, k, v, { window: spec.slidingWindow }); // [B, T, H, Dh]
+  const kind = layerKind(spec, l);
+  if (ctx.rope) {
+    q = rotate(q, ctx.rope[kind]);
+    k = rotate(k, ctx.rope[kind]);
+  }
+  const window = spec.layerTypes && kind === 'full' ? null : spec.slidingWindow;
+  const scale = spec.queryPreAttnScalar === undefined ? null : spec.queryPreAttnScalar ** -0.5;
+  let out: tf.Tensor = causalAttention(q, k, v, { window, scale }); // [B, T, H, Dh]
   const hm = ctx.opts.mask?.heads?.[l];
   if (hm) out = tf.mul(out, tf.tensor(hm, [1, 1, H, 1]));
   tap(ctx, 'attn_ctx', l, out);
@@ -90,17 +109,30 @@ function mlp(ctx: Ctx, l: number, x: tf.Tensor3D): tf.Tensor3D {
   return linear(act, params[`${p}.down_proj.weight`], params[`${p}.down_proj.bias`]) as tf.Tensor3D; // [B, T, D]
 }
 
+/** Norm of a sublayer's output (Gemma 3 sandwich norms), channel-masked like every norm output; identity elsewhere. */
+function postNorm(ctx: Ctx, name: string, x: tf.Tensor3D): tf.Tensor3D {
+  return FAMILIES[ctx.spec.family].sandwichNorm ? maskChannels(ctx, norm(ctx.spec, ctx.params, name, x)) as tf.Tensor3D : x;
+}
+
 function block(ctx: Ctx, l: number, h: tf.Tensor3D): tf.Tensor3D {
   const p = `model.layers.${l}`;
+  const sandwich = FAMILIES[ctx.spec.family].sandwichNorm;
   tap(ctx, 'block_in', l, h);
   const a = maskChannels(ctx, norm(ctx.spec, ctx.params, `${p}.input_layernorm`, h)) as tf.Tensor3D;
   tap(ctx, 'attn_norm', l, a);
-  const h1 = tf.add(h, attention(ctx, l, a)) as tf.Tensor3D;
-  const m = maskChannels(ctx, norm(ctx.spec, ctx.params, `${p}.post_attention_layernorm`, h1)) as tf.Tensor3D;
+  // Gemma 3: post_attention_layernorm normalises the attention output and pre_feedforward_layernorm the MLP input.
+  const h1 = tf.add(h, postNorm(ctx, `${p}.post_attention_layernorm`, attention(ctx, l, a))) as tf.Tensor3D;
+  const mlpIn = sandwich ? `${p}.pre_feedforward_layernorm` : `${p}.post_attention_layernorm`;
+  const m = maskChannels(ctx, norm(ctx.spec, ctx.params, mlpIn, h1)) as tf.Tensor3D;
   tap(ctx, 'mlp_norm', l, m);
-  const out = tf.add(h1, mlp(ctx, l, m)) as tf.Tensor3D;
+  const out = tf.add(h1, postNorm(ctx, `${p}.post_feedforward_layernorm`, mlp(ctx, l, m))) as tf.Tensor3D;
   tap(ctx, 'block_out', l, out);
   return out;
+}
+
+function ropeByKind(spec: ModelSpec, T: number): Record<LayerType, { cos: tf.Tensor2D; sin: tf.Tensor2D }> {
+  const full = ropeTables(spec, T, 0, 'full');
+  return { full, sliding: spec.localRopeTheta === undefined ? full : ropeTables(spec, T, 0, 'sliding') };
 }
 
 /**
@@ -113,6 +145,7 @@ export function forwardHidden(spec: ModelSpec, params: Params, ids: tf.Tensor2D,
     const [B, T] = ids.shape;
     const D = spec.hiddenSize;
     let h = tf.reshape(tf.gather(params['model.embed_tokens.weight'], tf.reshape(ids, [-1])), [B, T, D]) as tf.Tensor3D; // [B, T, D]
+    if (FAMILIES[spec.family].embedScale) h = tf.mul(h, Math.fround(Math.sqrt(D))) as tf.Tensor3D; // Gemma: × √hidden
     if (spec.positional === 'learned') {
       if (T > spec.maxPositions) throw new UsageError(`forward: ${T} tokens per sequence exceed the model's ${spec.maxPositions} learned positions`);
       const pos = tf.slice(params['model.embed_positions.weight'], [0, 0], [T, D]); // [T, D]
@@ -120,7 +153,7 @@ export function forwardHidden(spec: ModelSpec, params: Params, ids: tf.Tensor2D,
     }
     const ctx: Ctx = {
       spec, params, opts,
-      rope: spec.positional === 'rope' ? ropeTables(spec, T) : null,
+      rope: spec.positional === 'rope' ? ropeByKind(spec, T) : null,
       channelMask: opts.mask?.channels ? tf.tensor1d(opts.mask.channels) : null,
     };
     h = maskChannels(ctx, h) as tf.Tensor3D;
@@ -144,9 +177,14 @@ export function lmHeadWeight(spec: ModelSpec, params: Params): tf.Tensor {
 }
 
 /**
- * Logits [B, T, V] for token ids [B, T] (int32). Differentiable w.r.t. params.
+ * Logits [B, T, V] for token ids [B, T] (int32), soft-capped as cap·tanh(z / cap) when the spec sets finalLogitSoftcap.
+ * Differentiable w.r.t. params.
  * @example const logits = forward(model.spec, model.params, tf.tensor2d([[1, 2, 3]], [1, 3], 'int32'));
  */
 export function forward(spec: ModelSpec, params: Params, ids: tf.Tensor2D, options: Partial<ForwardOptions> = {}): tf.Tensor3D {
-  return tf.tidy(() => linear(forwardHidden(spec, params, ids, options), lmHeadWeight(spec, params)) as tf.Tensor3D);
+  return tf.tidy(() => {
+    const z = linear(forwardHidden(spec, params, ids, options), lmHeadWeight(spec, params)) as tf.Tensor3D; // [B, T, V]
+    const cap = spec.finalLogitSoftcap;
+    return cap === undefined ? z : tf.mul(tf.tanh(tf.div(z, cap)), cap) as tf.Tensor3D;
+  });
 }

@@ -3,6 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation, ModelSpec, Params } from '../types.js';
+import { FAMILIES } from '../plan_core/types.js';
 import { rmsNorm } from '../backend/fused_layers.js';
 
 /**
@@ -19,14 +20,16 @@ export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
 }
 
 /**
- * RMSNorm (llama) or LayerNorm (gpt2) over the last axis, as transformers computes them in float32.
+ * RMSNorm (llama; scaled by 1 + w for Gemma) or LayerNorm (gpt2) over the last axis, as transformers computes them
+ * in float32. Also the per-head q/k norms (x [B, T, n, Dh], weight [Dh]).
  * @example norm(spec, params, 'model.norm', h) // [B, T, D]
  */
 export function norm(spec: ModelSpec, params: Params, prefix: string, x: tf.Tensor): tf.Tensor {
   const w = params[`${prefix}.weight`];
   const axis = x.shape.length - 1;
   if (spec.normType === 'rmsnorm') {
-    return rmsNorm(x, w, spec.normEps); // fused native kernel where available
+    // fused native kernel where available; Gemma's (1 + w) is formed first, as transformers does in float32
+    return rmsNorm(x, FAMILIES[spec.family].normPlusOne ? tf.add(w, 1) : w, spec.normEps);
   }
   const { mean, variance } = tf.moments(x, axis, true);
   const y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, spec.normEps)));

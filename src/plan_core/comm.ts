@@ -25,7 +25,21 @@ export type PlanAction = (typeof PLAN_ACTIONS)[number];
 export type PlanEditMessage = { action: PlanAction; editorId: string | null; plan: ArchPlan };
 
 /**
- * What the kernel answers: ok with the plan it now holds, or an error (with the PlanError code when the plan was at fault).
+ * What the kernel answers: ok with the plan it now holds, or an error (with the PlanError code when the plan was at fault);
+ * whatIfPending: a PlanWhatIfMessage follows on the same comm before it closes.
  * @example const r: PlanReply = { ok: false, error: '[arch-plan bad-index] …', code: 'bad-index', editorId: 'pe-1' };
  */
-export type PlanReply = { ok: boolean; plan?: ArchPlan; error?: string; code?: PlanErrorCode; editorId?: string };
+export type PlanReply = { ok: boolean; plan?: ArchPlan; error?: string; code?: PlanErrorCode; editorId?: string; whatIfPending?: boolean };
+
+/**
+ * The what-if of an applied plan, measured by the kernel on a small cached batch: the masked model's next-token loss
+ * and perplexity against the unpruned model's, and the parameter counts (source → planned).
+ * @example const w: PlanWhatIf = { loss: 3.9, perplexity: 49.4, baseLoss: 3.2, basePerplexity: 24.5, batch: 2, seqLen: 64, source: 'evalIds', paramsFrom: 134515008, paramsTarget: 98000000, ms: 420 };
+ */
+export type PlanWhatIf = {
+  loss: number; perplexity: number; baseLoss: number; basePerplexity: number;
+  batch: number; seqLen: number; source: 'evalIds' | 'random tokens'; paramsFrom: number; paramsTarget: number; ms: number;
+};
+
+/** A message the kernel sends after the reply when the editor has a model: the what-if, or why it failed. @example comm.send({ whatIf }) */
+export type PlanWhatIfMessage = { whatIf?: PlanWhatIf; whatIfError?: string };

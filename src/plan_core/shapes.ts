@@ -2,7 +2,7 @@
  * Canonical tensor names and shapes of a ModelSpec, and parameter counts derived from them: the one shape rule that
  * checkpoint loading/saving, counting, slicing tests and the plan editors share.
  */
-import type { ModelSpec } from './types.js';
+import { FAMILIES, type ModelSpec } from './types.js';
 
 type Shapes = [suffix: string, shape: number[]][];
 
@@ -17,12 +17,15 @@ function normShapes(spec: ModelSpec, prefix: string): Shapes {
  */
 export function layerShapes(spec: ModelSpec): Shapes {
   const D = spec.hiddenSize, F = spec.ffnHiddenSize, Q = spec.numHeads * spec.headDim, KV = spec.numKvHeads * spec.headDim;
-  const gated = spec.mlpType === 'gated';
+  const gated = spec.mlpType === 'gated', fam = FAMILIES[spec.family];
   const out: Shapes = [...normShapes(spec, 'input_layernorm'),
     ['self_attn.q_proj.weight', [Q, D]], ['self_attn.k_proj.weight', [KV, D]], ['self_attn.v_proj.weight', [KV, D]], ['self_attn.o_proj.weight', [D, Q]]];
   if (spec.qkvBias) out.push(['self_attn.q_proj.bias', [Q]], ['self_attn.k_proj.bias', [KV]], ['self_attn.v_proj.bias', [KV]]);
   if (spec.oBias) out.push(['self_attn.o_proj.bias', [D]]);
+  // q/k norms act over head_dim, shared by every head: their size never changes with pruning.
+  if (fam.qkNorm) out.push(['self_attn.q_norm.weight', [spec.headDim]], ['self_attn.k_norm.weight', [spec.headDim]]);
   out.push(...normShapes(spec, 'post_attention_layernorm'));
+  if (fam.sandwichNorm) out.push(...normShapes(spec, 'pre_feedforward_layernorm'), ...normShapes(spec, 'post_feedforward_layernorm'));
   if (gated) out.push(['mlp.gate_proj.weight', [F, D]]);
   out.push(['mlp.up_proj.weight', [F, D]], ['mlp.down_proj.weight', [D, F]]);
   if (spec.mlpBias) {

@@ -51,6 +51,8 @@ export function plannedSpec(plan: ArchPlan): ModelSpec {
     // multi-head attention prunes K/V heads with their query heads
     numKvHeads: isMha(f) ? t.numHeads : f.numKvHeads,
     numLayers: t.numLayers,
+    // per-layer attention kinds follow the kept layers
+    ...(f.layerTypes ? { layerTypes: plan.keep.layers.map((l) => f.layerTypes![l]) } : {}),
   };
 }
 

@@ -3,20 +3,52 @@
  * Dependency-free (no tfjs, no node:, no DOM) so the lab extension bundles this file as it is.
  */
 
-/** Model families the forward pass implements (io/config.ts SUPPORTED_MODEL_TYPES lists them for config parsing). @example const f: Family = 'qwen2'; */
-export type Family = 'gpt2' | 'llama' | 'mistral' | 'qwen2';
+/**
+ * Family facts, one row per model family the forward implements (io/config.ts maps config.json onto them):
+ * qkNorm: RMSNorm over head_dim on every q and k head before RoPE (weights [headDim], kept by head pruning);
+ * normPlusOne: RMSNorm scales by (1 + w) (Gemma); embedScale: token embeddings × √hidden (Gemma);
+ * sandwichNorm: extra norms on the attention and MLP outputs, the MLP input norm is pre_feedforward_layernorm (Gemma 3);
+ * fusedProjections: the checkpoint stores q/k/v as one qkv_proj and gate/up as one gate_up_proj (Phi-3).
+ * @example FAMILIES.qwen3.qkNorm // true
+ */
+export const FAMILIES = {
+  gpt2: { qkNorm: false, normPlusOne: false, embedScale: false, sandwichNorm: false, fusedProjections: false },
+  llama: { qkNorm: false, normPlusOne: false, embedScale: false, sandwichNorm: false, fusedProjections: false },
+  mistral: { qkNorm: false, normPlusOne: false, embedScale: false, sandwichNorm: false, fusedProjections: false },
+  qwen2: { qkNorm: false, normPlusOne: false, embedScale: false, sandwichNorm: false, fusedProjections: false },
+  qwen3: { qkNorm: true, normPlusOne: false, embedScale: false, sandwichNorm: false, fusedProjections: false },
+  gemma3_text: { qkNorm: true, normPlusOne: true, embedScale: true, sandwichNorm: true, fusedProjections: false },
+  phi3: { qkNorm: false, normPlusOne: false, embedScale: false, sandwichNorm: false, fusedProjections: true },
+} as const satisfies Record<string, FamilyTraits>;
+
+/** Structural traits of a family (one row of FAMILIES). @example const t: FamilyTraits = FAMILIES[spec.family]; */
+export interface FamilyTraits {
+  readonly qkNorm: boolean;
+  readonly normPlusOne: boolean;
+  readonly embedScale: boolean;
+  readonly sandwichNorm: boolean;
+  readonly fusedProjections: boolean;
+}
+
+/** Model families the forward pass implements (the keys of FAMILIES). @example const f: Family = 'qwen2'; */
+export type Family = keyof typeof FAMILIES;
+
+/** Attention kind of one layer (gemma3 / qwen3 layer_types): 'sliding' layers use slidingWindow and the local RoPE base. @example const t: LayerType = 'sliding'; */
+export type LayerType = 'full' | 'sliding';
 
 /** Element-wise activation of the MLP. @example const a: Activation = 'silu'; */
 export type Activation = 'gelu_new' | 'gelu' | 'gelu_pytorch_tanh' | 'silu' | 'relu';
 
-/** llama3-style RoPE frequency scaling (rope_scaling.rope_type == "llama3"). @example spec.ropeScaling?.factor // 32 */
-export interface RopeScaling {
-  readonly type: 'llama3';
-  readonly factor: number;
-  readonly lowFreqFactor: number;
-  readonly highFreqFactor: number;
-  readonly originalMaxPositions: number;
-}
+/**
+ * RoPE frequency scaling: llama3 (smooth per-wavelength), linear (positions / factor, Gemma 3 global layers) or
+ * longrope (Phi-3: per-frequency short/long factors chosen by sequence length, cos/sin × attentionFactor).
+ * @example spec.ropeScaling?.type === 'llama3' && spec.ropeScaling.factor // 32
+ */
+export type RopeScaling =
+  | { readonly type: 'llama3'; readonly factor: number; readonly lowFreqFactor: number; readonly highFreqFactor: number; readonly originalMaxPositions: number }
+  | { readonly type: 'linear'; readonly factor: number }
+  | { readonly type: 'longrope'; readonly shortFactor: readonly number[]; readonly longFactor: readonly number[];
+      readonly originalMaxPositions: number; readonly attentionFactor: number };
 
 /**
  * Architecture of a decoder-only causal LM, normalised over families.
@@ -52,6 +84,16 @@ export interface ModelSpec {
   readonly slidingWindow: number | null;
   readonly bosTokenId: number | null;
   readonly eosTokenId: number | null;
+  /** Per-layer attention kind (gemma3, qwen3 with layer_types); absent: every layer uses slidingWindow as set. */
+  readonly layerTypes?: readonly LayerType[];
+  /** RoPE base of 'sliding' layers (gemma3 local base); absent: ropeTheta everywhere. */
+  readonly localRopeTheta?: number;
+  /** Attention scores are scaled by queryPreAttnScalar^-0.5 (gemma3); absent: headDim^-0.5. */
+  readonly queryPreAttnScalar?: number;
+  /** Leading dims of each head that RoPE rotates (phi3 partial_rotary_factor); absent: all of headDim. */
+  readonly rotaryDim?: number;
+  /** Final logits become cap·tanh(logits / cap) (gemma final_logit_softcapping); absent: none. */
+  readonly finalLogitSoftcap?: number;
 }
 
 /** The prunable sizes of a plan, one per axis. @example for (const f of TARGET_FIELDS) console.log(f, plan.target[f]); */

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ArchPlan, ImportanceReport, ModelSpec, Params } from '../types.js';
 import { saveCheckpoint } from '../io/checkpoint.js';
+import { checkOutput } from '../io/paths.js';
 import { ExportError, PlanError } from './errors.js';
 import { paramCount, plannedSpec } from './count.js';
 import { transformersIssue } from './compat.js';
@@ -25,10 +26,7 @@ export async function exportPruned(outDir: string, model: { dir?: string; spec: 
   plan: ArchPlan, report: ImportanceReport | null, options: { allowUnloadable?: boolean } = {}): Promise<ExportResult> {
   const out = path.resolve(outDir);
   if (fs.existsSync(out)) throw new ExportError(out, 'already exists; choose a new output folder (exports never overwrite)');
-  if (model.dir !== undefined) {
-    const src = path.resolve(model.dir);
-    if (out === src || out.startsWith(src + path.sep)) throw new ExportError(out, `is inside the input checkpoint ${src}, which is never written`);
-  }
+  checkOutput(out, { what: 'exportPruned', kind: 'dir', mustNotExist: true, inputs: [model.dir] }); // through real paths (symlinks)
   const issue = transformersIssue(plannedSpec(validatePlan(plan, model.spec)));
   if (issue !== null && !(options.allowUnloadable ?? false)) {
     throw new PlanError('not-exportable', `${issue}; pass allowUnloadable to export anyway`);

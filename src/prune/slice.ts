@@ -17,8 +17,11 @@ function layerCut(suffix: string, ch: number[] | null, heads: number[] | null, n
   switch (suffix) {
     case 'input_layernorm.weight': case 'input_layernorm.bias':
     case 'post_attention_layernorm.weight': case 'post_attention_layernorm.bias':
+    case 'pre_feedforward_layernorm.weight': case 'post_feedforward_layernorm.weight': // Gemma 3 norms follow the channels
     case 'self_attn.o_proj.bias': case 'mlp.down_proj.bias':
       return [ch, null];
+    // q/k norms act over head_dim, shared by every head: they survive head and channel pruning unchanged
+    case 'self_attn.q_norm.weight': case 'self_attn.k_norm.weight': return [null, null];
     case 'self_attn.q_proj.weight': return [heads, ch];
     case 'self_attn.q_proj.bias': return [heads, null];
     case 'self_attn.k_proj.weight': case 'self_attn.v_proj.weight': return [kv, ch];

@@ -2,9 +2,15 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { ArchPlan, ImportanceReport } from '../../src/types.js';
-import { checkEditedPlan, handlePlanMessage, PLAN_COMM_TARGET, PLAN_MIME, planEditor } from '../../src/display/plan_editor.js';
-import { PlanError } from '../../src/plan_core/index.js';
-import { toggleHead, toggleLayer } from '../../labextension/src/plan_model.js';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { answer, checkEditedPlan, handlePlanMessage, PLAN_COMM_TARGET, PLAN_MIME, planEditor } from '../../src/display/plan_editor.js';
+import { PlanError, planParamCounts } from '../../src/plan_core/index.js';
+import { loadModel } from '../../src/io/checkpoint.js';
+import { lmLoss } from '../../src/eval/perplexity.js';
+import { disposeParams, slicePlan } from '../../src/prune/slice.js';
+import { noLeaks } from '../helpers.js';
+import { fullPlan, setTarget, toggleHead, toggleLayer } from '../../labextension/src/plan_model.js';
 import { samplePlan, sampleReport } from '../labextension/fixtures.js';
 
 type Json = Record<string, unknown>;
@@ -90,4 +96,42 @@ test('checkEditedPlan: PlanError codes for kind, sorting, divisibility, GQA grou
   delete g[Symbol.for('minitron.comm.provider')];
   assert.throws(() => planEditor(plan), /minitron Jupyter kernel/);
   delete g[Symbol.for('minitron.display.sink')];
+});
+
+test('what-if: after Apply the kernel answers with the masked model’s loss = the sliced model’s loss on the same batch', async () => {
+  const k = fakeKernel();
+  const model = await loadModel(path.join(__dirname, '..', 'fixtures', 'gen', 'llama_gqa'), { requireTokenizer: false });
+  const s = model.spec;
+  const ids = Array.from({ length: 3 * 16 }, (_, i) => (i * 7 + 3) % s.vocabSize);
+  const pruned = toggleLayer(setTarget(setTarget(fullPlan(s), 'numHeads', s.numHeads / 2), 'ffnHiddenSize', s.ffnHiddenSize / 2), 1);
+  await noLeaks(async () => {
+    const ed = planEditor(fullPlan(s), { model, evalIds: ids, whatIf: { tokens: 32, seqLen: 16 } });
+    const replies: Json[] = [];
+    let closed = false;
+    const done = new Promise<void>((resolve) => {
+      answer({ send: (d) => replies.push(d), close: () => { closed = true; resolve(); } }, { action: 'apply', editorId: ed.editorId, plan: pruned });
+    });
+    assert.equal(replies.length, 1, 'the reply goes out before the what-if is computed');
+    assert.equal(replies[0].ok, true);
+    assert.equal(closed, false);
+    await done;
+    const w = replies[1].whatIf as { loss: number; baseLoss: number; perplexity: number; batch: number; seqLen: number; source: string; paramsFrom: number; paramsTarget: number };
+    assert.deepEqual([w.batch, w.seqLen, w.source], [2, 16, 'evalIds']);
+    const x = tf.tensor2d(Int32Array.from(ids.slice(0, 32)), [2, 16], 'int32');
+    const sliced = slicePlan(s, model.params, pruned);
+    const want = lmLoss(sliced.spec, sliced.params, x);
+    const base = lmLoss(s, model.params, x);
+    assert.ok(Math.abs(w.loss - want.dataSync()[0]) < 1e-4, `masked ${w.loss} vs sliced ${want.dataSync()[0]}`);
+    assert.ok(Math.abs(w.baseLoss - base.dataSync()[0]) < 1e-5);
+    assert.ok(Math.abs(w.perplexity - Math.exp(w.loss)) < 1e-9 * w.perplexity);
+    assert.equal(w.paramsFrom, planParamCounts(pruned).from);
+    assert.equal(w.paramsTarget, planParamCounts(pruned).target);
+    tf.dispose([x, want, base]);
+    disposeParams(sliced.params);
+    ed.close();
+  });
+  assert.throws(() => planEditor(plan, { model }), /model\.spec: expected the spec the plan was made from/);
+  assert.throws(() => planEditor(fullPlan(s), { model, evalIds: [1, 2] }), /evalIds: expected at least 64 token ids/);
+  void k;
+  tf.dispose(Object.values(model.params));
 });

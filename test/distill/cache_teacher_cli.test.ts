@@ -13,26 +13,16 @@ import { cacheTeacherCmd } from '../../src/cli/cache_teacher.js';
 import { distillCmd } from '../../src/cli/distill.js';
 import { mobyDickText } from '../../src/data/corpus.js';
 import { TeacherCache } from '../../src/distill/teacher_cache.js';
-import { dropLayers, textFile, tinyParams, tinySpec, writeTiny } from './tiny_llama.js';
+import { textFile, writeTeacherStudent } from './tiny_llama.js';
+import { captureLog } from '../helpers.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cache-cli-'));
 let teacherDir = '', studentDir = '', dataFile = '', otherFile = '';
 
-async function capture(fn: () => Promise<void>): Promise<string[]> {
-  const lines: string[] = [];
-  const orig = console.log;
-  console.log = (...a: unknown[]) => { lines.push(a.join(' ')); };
-  try { await fn(); } finally { console.log = orig; }
-  return lines;
-}
+const capture = (fn: () => Promise<void>): Promise<string[]> => captureLog(fn);
 
 before(async () => {
-  const spec = tinySpec(2);
-  const params = tinyParams(spec, 1);
-  teacherDir = await writeTiny(path.join(root, 'teacher'), spec, params);
-  const s = dropLayers(spec, params, [0]);
-  studentDir = await writeTiny(path.join(root, 'student'), s.spec, s.params);
-  tf.dispose([...Object.values(params), ...Object.values(s.params)]);
+  ({ teacherDir, studentDir } = await writeTeacherStudent(root));
   dataFile = textFile(root, 'moby.txt', mobyDickText().slice(0, 4000));
   otherFile = textFile(root, 'other.txt', mobyDickText().slice(4000, 8000));
 });

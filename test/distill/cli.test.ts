@@ -10,33 +10,19 @@ import { loadModel } from '../../src/io/checkpoint.js';
 import { forward } from '../../src/model/forward.js';
 import { mobyDickText } from '../../src/data/corpus.js';
 import { UsageError } from '../../src/errors.js';
-import { dropLayers, textFile, tinyParams, tinySpec, writeTiny } from './tiny_llama.js';
+import { textFile, writeTeacherStudent } from './tiny_llama.js';
 import { maxRelDiff } from './helpers.js';
+import { captureLog } from '../helpers.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-cli-'));
 let teacherDir = '';
 let studentDir = '';
 let dataFile = '';
 
-async function capture(fn: () => Promise<void>): Promise<string[]> {
-  const lines: string[] = [];
-  const orig = console.log;
-  console.log = (...a: unknown[]) => { lines.push(a.join(' ')); };
-  try {
-    await fn();
-  } finally {
-    console.log = orig;
-  }
-  return lines;
-}
+const capture = (fn: () => Promise<void>): Promise<string[]> => captureLog(fn);
 
 before(async () => {
-  const spec = tinySpec(2);
-  const params = tinyParams(spec, 1);
-  teacherDir = await writeTiny(path.join(root, 'teacher'), spec, params);
-  const s = dropLayers(spec, params, [0]);
-  studentDir = await writeTiny(path.join(root, 'student'), s.spec, s.params);
-  tf.dispose([...Object.values(params), ...Object.values(s.params)]);
+  ({ teacherDir, studentDir } = await writeTeacherStudent(root));
   dataFile = textFile(root, 'moby.txt', mobyDickText().slice(0, 6000));
 });
 after(() => fs.rmSync(root, { recursive: true, force: true }));

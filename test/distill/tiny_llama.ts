@@ -50,3 +50,17 @@ export function textFile(dir: string, name: string, text: string): string {
   fs.writeFileSync(f, text);
   return f;
 }
+
+/**
+ * A tiny 2-layer teacher and the 1-layer student made by dropping its first layer, written as HF folders under root.
+ * @example const { teacherDir, studentDir } = await writeTeacherStudent(root);
+ */
+export async function writeTeacherStudent(root: string): Promise<{ teacherDir: string; studentDir: string }> {
+  const spec = tinySpec(2);
+  const params = tinyParams(spec, 1);
+  const teacherDir = await writeTiny(path.join(root, 'teacher'), spec, params);
+  const s = dropLayers(spec, params, [0]);
+  const studentDir = await writeTiny(path.join(root, 'student'), s.spec, s.params);
+  tf.dispose([...Object.values(params), ...Object.values(s.params)]);
+  return { teacherDir, studentDir };
+}

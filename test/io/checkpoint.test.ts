@@ -11,6 +11,7 @@ import { specFromConfig, configFromSpec } from '../../src/io/config.js';
 import { CheckpointError, ConfigError, MinitronError } from '../../src/errors.js';
 import { forward } from '../../src/model/forward.js';
 import { GEN, TINY_MODELS, maxAbsDiff, setup, tmpDir } from '../helpers.js';
+import { ensureReference, referenceLogits } from '../prune/reference.js';
 
 before(setup);
 
@@ -36,13 +37,36 @@ test('config.json -> ModelSpec for every family', () => {
   const old = specFromConfig({ model_type: 'llama', hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16,
     vocab_size: 10, rope_theta: 5e5, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } });
   assert.equal(old.ropeTheta, 5e5);
-  assert.equal(old.ropeScaling?.originalMaxPositions, 8192);
+  assert.equal(old.ropeScaling?.type === 'llama3' && old.ropeScaling.originalMaxPositions, 8192);
   for (const n of TINY_MODELS) assert.deepEqual(specFromConfig(configFromSpec(s(n))), s(n), `${n} spec survives configFromSpec`);
+});
+
+test('config.json -> ModelSpec for qwen3, gemma3_text (and gemma3 text_config), phi3', () => {
+  const s = (n: string) => readConfig(path.join(GEN, n)).spec;
+  const q = s('qwen3_qknorm');
+  assert.deepEqual([q.headDim, q.qkvBias, q.oBias, q.slidingWindow, q.layerTypes], [24, false, false, 8, ['full', 'sliding']]);
+  const g = s('gemma3_text');
+  assert.deepEqual([g.activation, g.layerTypes, g.slidingWindow, g.queryPreAttnScalar, g.finalLogitSoftcap, g.ropeTheta, g.localRopeTheta, g.ropeScaling],
+    ['gelu_pytorch_tanh', ['sliding', 'full', 'sliding'], 8, 20, 5, 30000, 500, { type: 'linear', factor: 4 }]);
+  // the multimodal config's text model, and the older top-level fields (rope_theta, rope_local_base_freq, sliding_window_pattern)
+  const text = { hidden_size: 64, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 24, intermediate_size: 96, vocab_size: 10 };
+  const mm = specFromConfig({ model_type: 'gemma3', text_config: { ...text, rope_theta: 1e6, rope_local_base_freq: 1e4, sliding_window_pattern: 2, sliding_window: 16 } });
+  assert.deepEqual([mm.family, mm.layerTypes, mm.ropeTheta, mm.localRopeTheta, mm.tiedEmbeddings], ['gemma3_text', ['sliding', 'full', 'sliding', 'full'], 1e6, 1e4, true]);
+  assert.throws(() => specFromConfig({ model_type: 'gemma3' }, 'g.json'), /field "text_config": expected an object/);
+  assert.throws(() => specFromConfig({ model_type: 'gemma3_text', ...text, use_bidirectional_attention: true }, 'g.json'), /use_bidirectional_attention/);
+  const p = s('phi3_longrope');
+  assert.equal(p.rotaryDim, 8);
+  assert.deepEqual(p.ropeScaling, { type: 'longrope', shortFactor: [1, 1.25, 1.5, 2], longFactor: [2, 3, 5, 8], originalMaxPositions: 16,
+    attentionFactor: Math.sqrt(1 + Math.log(64 / 16) / Math.log(16)) });
+  const phi = { model_type: 'phi3', hidden_size: 64, num_hidden_layers: 1, num_attention_heads: 4, intermediate_size: 96, vocab_size: 10 };
+  assert.throws(() => specFromConfig({ ...phi, rope_scaling: { type: 'longrope', short_factor: [1], long_factor: [1, 2, 3, 4, 5, 6, 7, 8] } }, 'p.json'),
+    /field "rope_scaling.short_factor": expected a list of 8 numbers/);
+  assert.throws(() => specFromConfig({ ...phi, rope_scaling: { type: 'yarn', factor: 2 } }, 'p.json'), /rope_scaling.rope_type/);
 });
 
 test('bad configs name the field and what was expected', () => {
   assert.throws(() => specFromConfig({ model_type: 'bert' }, 'x/config.json'),
-    (e: unknown) => e instanceof ConfigError && /x\/config.json: field "model_type": expected one of gpt2, llama, mistral, qwen2 \(got "bert"\)/.test(e.message));
+    (e: unknown) => e instanceof ConfigError && /x\/config.json: field "model_type": expected one of gpt2, llama, mistral, qwen2, qwen3, gemma3_text, phi3, gemma3 \(got "bert"\)/.test(e.message));
   assert.throws(() => specFromConfig({ model_type: 'llama', hidden_size: 64 }, 'c.json'), /field "num_attention_heads": expected a number \(field missing\)/);
   assert.throws(() => specFromConfig({ model_type: 'llama', hidden_size: 64, num_attention_heads: 4, num_key_value_heads: 3 }, 'c.json'),
     /num_key_value_heads": expected a divisor of num_attention_heads=4, got 3/);
@@ -98,5 +122,20 @@ test('parameter counts match the tensors', async () => {
   const m = await loadModel(path.join(GEN, 'llama_gqa'), { requireTokenizer: false });
   const total = Object.values(m.params).reduce((a, t) => a + t.size, 0);
   assert.equal(paramCounts(m.spec).total, total);
+  tf.dispose(m.params);
+});
+
+test('tie_word_embeddings with a different stored lm_head: untied, as transformers does, with its logits', async () => {
+  const dir = path.join(tmpDir('tied'), 'qwen2');
+  fs.cpSync(path.join(ensureReference(), 'qwen2_bias'), dir, { recursive: true });
+  const cfgFile = path.join(dir, 'config.json');
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), tie_word_embeddings: true }));
+  const m = await loadModel(dir, { requireTokenizer: false });
+  assert.equal(m.spec.tiedEmbeddings, false);
+  assert.ok(m.params['lm_head.weight']);
+  const ids = [[3, 17, 42, 8, 91, 5], [11, 0, 95, 47, 29, 64]];
+  const ours = tf.tidy(() => forward(m.spec, m.params, tf.tensor2d(ids, [2, 6], 'int32')).arraySync());
+  const [ref] = referenceLogits(ids, [{ dir }]);
+  assert.ok(maxAbsDiff(ours.flat(2), ref.flat(2)) <= 1e-4, `max diff ${maxAbsDiff(ours.flat(2), ref.flat(2))}`);
   tf.dispose(m.params);
 });

@@ -5,8 +5,8 @@ import type { ModelSpec } from '../../src/plan_core/index.js';
 
 /** Folder of the generated fixtures (test/make_fixtures.py). */
 export const GEN = path.resolve(__dirname, '..', 'fixtures', 'gen');
-/** Every transformers-made fixture checkpoint (gpt2 tied/untied, llama GQA, llama head_dim, llama3 rope, qwen2 biases, mistral). */
-export const FIXTURES = ['gpt2_tied', 'gpt2_untied', 'llama_gqa', 'llama_tied_headdim', 'llama3_rope', 'llama_sharded', 'qwen2_bias', 'mistral_window'];
+/** Every transformers-made fixture checkpoint (gpt2 tied/untied, llama GQA, llama head_dim, llama3 rope, qwen2 biases, mistral, qwen3, gemma3, phi3). */
+export const FIXTURES = ['gpt2_tied', 'gpt2_untied', 'llama_gqa', 'llama_tied_headdim', 'llama3_rope', 'llama_sharded', 'qwen2_bias', 'mistral_window', 'qwen3_qknorm', 'gemma3_text', 'phi3_longrope'];
 
 /** Targets for a spec: every single axis (hidden, ffn, heads, layers), then combinations. */
 export function axisCases(s: ModelSpec): [string, PlanTargets][] {

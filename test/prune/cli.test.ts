@@ -12,21 +12,14 @@ import { PlanError } from '../../src/prune/errors.js';
 import { UsageError } from '../../src/errors.js';
 import type { ArchPlan, ImportanceReport } from '../../src/types.js';
 import { ensureReference } from './reference.js';
+import { captureLog } from '../helpers.js';
 
 let tmp = '';
 let model = '';
 let text = '';
 
 /** Runs fn and returns what it printed with console.log. */
-async function capture(fn: () => Promise<void>): Promise<string[]> {
-  const lines: string[] = [];
-  const orig = console.log;
-  const origErr = process.stderr.write.bind(process.stderr);
-  console.log = (...a: unknown[]) => { lines.push(a.join(' ')); };
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try { await fn(); } finally { console.log = orig; process.stderr.write = origErr; }
-  return lines;
-}
+const capture = (fn: () => Promise<void>): Promise<string[]> => captureLog(fn, true);
 
 before(async () => {
   await tf.setBackend('cpu');

@@ -12,7 +12,8 @@ import { planFromTargets, type PlanTargets } from '../../src/prune/plan.js';
 import { exportPruned } from '../../src/prune/export.js';
 import { ExportError, PlanError } from '../../src/prune/errors.js';
 import { paramCount } from '../../src/prune/count.js';
-import type { ArchPlan } from '../../src/types.js';
+import type { ArchPlan, ModelSpec } from '../../src/types.js';
+import { transformersIssue } from '../../src/prune/compat.js';
 import { fakeReport } from './helpers.js';
 import { ensureReference, maxAbsDiff, MODELS, referenceLogits } from './reference.js';
 import { describeEachBackend } from '../backends.js';
@@ -105,5 +106,13 @@ test('export refuses an existing folder, the input folder, a foreign plan and un
     (e: unknown) => e instanceof PlanError && e.code === 'not-exportable');
   await assert.rejects(exportPruned(path.join(tmp, 'l'), m, planFromTargets(m.spec, fakeReport(m.spec), { hiddenSize: 44 }), null),
     (e: unknown) => e instanceof PlanError && e.code === 'not-exportable' && /multiple of num_attention_heads/.test(String(e)));
+  const gm = models.gemma3_text; // Gemma3TextConfig validates hidden_size % num_attention_heads like LlamaConfig
+  await assert.rejects(exportPruned(path.join(tmp, 'gm'), gm, planFromTargets(gm.spec, fakeReport(gm.spec), { hiddenSize: 30 }), null),
+    (e: unknown) => e instanceof PlanError && e.code === 'not-exportable' && /Gemma3TextConfig/.test(String(e)));
   assert.ok(!fs.existsSync(path.join(tmp, 'foreign')) && !fs.existsSync(path.join(tmp, 'g')) && !fs.existsSync(path.join(tmp, 'l')));
+  // Phi3Config checks longrope's factor lists against hidden_size / num_attention_heads: pruning must keep that ratio.
+  const phi: ModelSpec = { ...models.phi3.spec, ropeScaling: { type: 'longrope', shortFactor: [1, 1], longFactor: [2, 2], originalMaxPositions: 16, attentionFactor: 1.2 } };
+  assert.equal(transformersIssue(phi), null);
+  assert.match(transformersIssue({ ...phi, hiddenSize: 24 }) ?? '', /Phi3Config checks longrope/);
+  assert.equal(transformersIssue({ ...phi, hiddenSize: 16, numHeads: 2 }), null);
 });

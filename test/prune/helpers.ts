@@ -1,5 +1,6 @@
 /** Shared helpers of the prune / importance tests: a tiny spec and fake reports. */
 import type { ImportanceReport, ModelSpec } from '../../src/types.js';
+import { Rng } from '../../src/data/rng.js';
 
 /** A llama-family spec with GQA (6 query heads, 2 KV heads). */
 export function tinySpec(over: Partial<ModelSpec> = {}): ModelSpec {
@@ -11,10 +12,10 @@ export function tinySpec(over: Partial<ModelSpec> = {}): ModelSpec {
   };
 }
 
-/** Deterministic pseudo-random numbers in [0, 1). */
+/** Deterministic pseudo-random numbers in [0, 1) (the library's seeded Rng). */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; };
+  const gen = new Rng(seed);
+  return () => gen.next();
 }
 
 /** A report with random scores for every axis. */

@@ -11,7 +11,7 @@ const SCRIPT = path.join(ROOT, 'test/prune_reference.py');
 /** Where the generated tiny checkpoints live (git-ignored). */
 export const GEN = path.join(ROOT, 'test/fixtures/gen/prune');
 /** The tiny checkpoint names made by the script. */
-export const MODELS = ['llama_gqa', 'qwen2_bias', 'gpt2'] as const;
+export const MODELS = ['llama_gqa', 'qwen2_bias', 'gpt2', 'qwen3', 'gemma3_text', 'phi3'] as const;
 
 /** Makes the fixtures once per version of the script (stamped by its hash). */
 export function ensureReference(): string {

@@ -58,10 +58,10 @@ describeEachBackend('prune: masked vs sliced vs torch', (b) => {
     }
   }
 
-  b.test('channels: sliced llama/qwen2 logits match an independent torch slice of the same plan (norm statistics change)', () => {
+  b.test('channels: sliced llama/qwen2/qwen3/gemma3/phi3 logits match an independent torch slice of the same plan (norm statistics change)', () => {
     const reqs: Array<{ source: string; plan: unknown }> = [];
     const ours: number[][][][] = [];
-    for (const name of ['llama_gqa', 'qwen2_bias'] as const) {
+    for (const name of ['llama_gqa', 'qwen2_bias', 'qwen3', 'gemma3_text', 'phi3'] as const) {
       const m = models[name];
       const plan = planFromTargets(m.spec, fakeReport(m.spec, 3), {
         hiddenSize: m.spec.hiddenSize - 16, numHeads: m.spec.numKvHeads, ffnHiddenSize: 40, numLayers: m.spec.numLayers - 1,

@@ -18,7 +18,7 @@ class MinitronKernelTests(jupyter_kernel_test.KernelTests):
     completion_samples = [
         {"text": "const zebraLongName = 1;\nzebraLo", "matches": {"zebraLongName"}},
         {"text": "Math.hyp", "matches": {"hypot"}},
-        {"text": "mt.liveLo", "matches": {"liveLoss"}},
+        {"text": "mt.installHo", "matches": {"installHost"}},
     ]
     complete_code_samples = ["1", "const a = 1;", "function f(x: number) { return x; }", "for (let i = 0; i < 2; i++) {}"]
     incomplete_code_samples = ["function f() {", "const xs = [1,", "if (true) {"]

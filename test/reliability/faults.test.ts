@@ -41,6 +41,25 @@ function runAndSignal(argv: string[], when: (out: string) => boolean, signal: No
   });
 }
 
+/** Starts a run, pauses it (SIGSTOP) once `when(stdout so far)` holds, runs `action`, resumes it; resolves with its exit. */
+function runPausing(argv: string[], when: (out: string) => boolean, action: () => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '', done = false;
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (!done && when(stdout)) {
+        done = true;
+        child.kill('SIGSTOP');
+        action();
+        child.kill('SIGCONT');
+      }
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** The loss columns of every training row in a state folder's last checkpoint. */
 function losses(state: string): Array<Record<string, number | undefined>> {
   const s = JSON.parse(fs.readFileSync(path.join(state, 'checkpoint', 'state.json'), 'utf8')) as { rows: Array<Record<string, number>> };
@@ -148,6 +167,28 @@ describe('read-only and full output file systems', () => {
       assert.doesNotMatch(r.stdout, /^step /m);
       assert.deepEqual(fs.readdirSync(full), []);
     } finally { umount(full); }
+  });
+
+  it('disk full at a checkpoint keeps the last good one and says so; --resume after freeing space gives identical losses', { skip: why ?? false }, async () => {
+    const disk = path.join(f.root, 'disk');
+    assert.equal(tmpfs(disk, 'size=8m'), null);
+    try {
+      const out = path.join(f.root, 'dfull'), state = path.join(disk, 'st'), filler = path.join(disk, 'filler');
+      const r = await runPausing(args(out, state), (s) => s.includes(`step 3/${STEPS}`), () => {
+        const st = fs.statfsSync(disk);
+        fs.writeFileSync(filler, Buffer.alloc(Math.max(0, st.bavail * st.bsize - 64 * 1024))); // leaves 64 KB: less than a checkpoint
+      });
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, /^minitron distill: .*checkpoint: no space left on the device \(expected a writable folder; the previous one, if any, is kept\)$/m);
+      const kept = losses(state);
+      assert.ok(kept.length >= 3 && kept.length < STEPS, `last good checkpoint at step ${kept.length}`);
+      assert.deepEqual(kept, straight.slice(0, kept.length));
+      assert.deepEqual(fs.readdirSync(state), ['checkpoint'], 'no partial checkpoint left');
+      fs.rmSync(filler);
+      const again = run(args(out, state, '--resume'));
+      assert.equal(again.status, 0, again.stderr);
+      assert.deepEqual(losses(state), straight);
+    } finally { umount(disk); }
   });
 
   it('disk full while writing a report keeps nothing partial and names the file', { skip: why ?? false }, () => {
