@@ -1,7 +1,8 @@
 /**
  * This project's side of each benchmark row, run in a child process (one row per process, so peak RSS is per row):
  *   node --import tsx bench/rows.ts <row> <outDir> [backend]
- * Prints one JSON line. Rows: sgemm, tiny_step, real_forward, real_distill.
+ * Prints one JSON line. Rows: sgemm, tiny_step, real_forward, real_distill (fused lm_head + KL, the trainer's default),
+ * real_distill_unfused (student logits materialised, then klDivLogits).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,8 +10,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, loadNativeAddon, type BackendRequest } from '../src/backend/index.js';
 import { TINY_DEFAULT, tinyParamShapes, distillStep, adamW, adamWUpdate } from './tiny_model.js';
 import { klDivLogits } from '../src/backend/fused_ops.js';
+import { linearDistillLoss } from '../src/backend/fused_loss.js';
+import { bufferPool } from '../src/backend/buffer_pool.js';
 import { loadModel } from '../src/io/checkpoint.js';
-import { forward } from '../src/model/forward.js';
+import { forward, forwardHidden, lmHeadWeight } from '../src/model/forward.js';
 import { ImportanceAccumulator } from '../src/importance/accumulator.js';
 import type { ModelSpec, Params } from '../src/types.js';
 
@@ -125,7 +128,7 @@ async function realForward(B: number, T: number): Promise<Record<string, unknown
 /** Times (ms) of the parts of one real distillation step, filled by RealDistill.step. */
 export interface DistillPhases { teacher: number; studentFwdBwd: number; adamw: number }
 
-/** The real-model distillation step of row (c): teacher SmolLM2-135M, half-width student, fused KL, AdamW. */
+/** The real-model distillation step of row (c): teacher SmolLM2-135M, half-width student, KL (fused with the lm_head or not), AdamW. */
 export interface RealDistill {
   studentSpec: ModelSpec;
   /** Runs one step; returns the loss before the update and fills `phases` when given. */
@@ -133,10 +136,11 @@ export interface RealDistill {
 }
 
 /**
- * Loads the teacher, slices the half-width student and returns its train step on fixed ids [B, T].
+ * Loads the teacher, slices the half-width student and returns its train step on fixed ids [B, T]; `fused` (default)
+ * runs the student's lm_head and the KL as one op (linearDistillLoss), else logits then klDivLogits.
  * @example const d = await realDistillStep(8, 256); const loss = d.step();
  */
-export async function realDistillStep(B: number, T: number): Promise<RealDistill> {
+export async function realDistillStep(B: number, T: number, fused = true): Promise<RealDistill> {
   const m = await loadModel(REAL_MODEL_DIR);
   const st = halfWidth(m.spec, m.params);
   const names = Object.keys(st.params);
@@ -149,7 +153,9 @@ export async function realDistillStep(B: number, T: number): Promise<RealDistill
     let t0 = now();
     const tl = tf.tidy(() => tf.reshape(forward(m.spec, m.params, ids), [B * T, V]) as tf.Tensor2D); // [B*T, V]
     if (phases) { phases.teacher = now() - t0; t0 = now(); }
-    const { value, grads } = tf.variableGrads(() => klDivLogits(tl, tf.reshape(forward(st.spec, sp, ids), [B * T, V])), vars);
+    const { value, grads } = tf.variableGrads(() => (fused
+      ? linearDistillLoss(forwardHidden(st.spec, sp, ids), lmHeadWeight(st.spec, sp), { kind: 'logits', logits: tl }, null).total
+      : klDivLogits(tl, tf.reshape(forward(st.spec, sp, ids), [B * T, V]))), vars);
     if (phases) { phases.studentFwdBwd = now() - t0; t0 = now(); }
     adamWUpdate(opt, vars, grads);
     if (phases) phases.adamw = now() - t0;
@@ -160,11 +166,13 @@ export async function realDistillStep(B: number, T: number): Promise<RealDistill
   return { studentSpec: st.spec, step };
 }
 
-async function realDistill(B: number, T: number, warmup: number, iters: number): Promise<Record<string, unknown>> {
-  const d = await realDistillStep(B, T);
+async function realDistill(B: number, T: number, warmup: number, iters: number, fused: boolean): Promise<Record<string, unknown>> {
+  const d = await realDistillStep(B, T, fused);
   const losses: number[] = [];
   const t = timeIt(() => { losses.push(d.step()); }, warmup, iters);
-  return { B, T, warmup, iters, studentHidden: d.studentSpec.hiddenSize, studentFfn: d.studentSpec.ffnHiddenSize, stepMs: t.medianMs, tokensPerS: (B * T) / (t.medianMs / 1000), firstLosses: losses.slice(0, 2) };
+  const { droppedBytes, collections, collectMs } = bufferPool().getStats();
+  return { B, T, warmup, iters, fused, studentHidden: d.studentSpec.hiddenSize, studentFfn: d.studentSpec.ffnHiddenSize, stepMs: t.medianMs,
+    allMs: t.allMs, tokensPerS: (B * T) / (t.medianMs / 1000), firstLosses: losses.slice(0, 2), droppedMB: droppedBytes / 2 ** 20, collections, collectMs, drops: (globalThis as any).__drops };
 }
 
 async function main(): Promise<void> {
@@ -175,11 +183,12 @@ async function main(): Promise<void> {
   if (row === 'sgemm') res = sgemm();
   else if (row === 'tiny_step') res = tinyStep(path.join(dir, 'tiny'));
   else if (row === 'real_forward') res = await realForward(8, 256);
-  else if (row === 'real_distill') res = await realDistill(Number(process.env.BENCH_B ?? 8), Number(process.env.BENCH_T ?? 256),
-    Number(process.env.BENCH_WARMUP ?? 2), Number(process.env.BENCH_ITERS ?? 3));
-  else throw new Error(`bench/rows.ts: unknown row '${row}', expected sgemm | tiny_step | real_forward | real_distill`);
+  else if (row === 'real_distill' || row === 'real_distill_unfused') res = await realDistill(Number(process.env.BENCH_B ?? 8), Number(process.env.BENCH_T ?? 256),
+    Number(process.env.BENCH_WARMUP ?? 2), Number(process.env.BENCH_ITERS ?? 3), row === 'real_distill');
+  else throw new Error(`bench/rows.ts: unknown row '${row}', expected sgemm | tiny_step | real_forward | real_distill | real_distill_unfused`);
   const openblas = loadNativeAddon().addon?.info().config.trim() ?? null;
-  process.stdout.write(JSON.stringify({ row, backend: info.name, openblas, ...res, wallS: (now() - t0) / 1000, peakRssMB: peakRssMB() }) + '\n');
+  const v8Flags = process.execArgv.filter((a) => a.startsWith('--') && a !== '--import');
+  process.stdout.write(JSON.stringify({ row, backend: info.name, openblas, v8Flags, ...res, wallS: (now() - t0) / 1000, peakRssMB: peakRssMB() }) + '\n');
 }
 
 if (require.main === module) main().catch((e) => { process.stdout.write(JSON.stringify({ error: String((e as Error).stack ?? e) }) + '\n'); process.exit(1); });

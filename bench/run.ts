@@ -5,8 +5,12 @@
  *   node --import tsx bench/run.ts --rows sgemm,tiny_step --backend native
  *   npm run bench -- --openblas-own-kernels  # children run without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (see docs/backend.md)
  * Rows: sgemm (1024² matmul), tiny_step (2-layer D256 distillation step), real_forward (SmolLM2-135M, 8×256),
- * real_distill (teacher 135M, student at half width, 8×256; BENCH_B / BENCH_T change the batch, median of BENCH_ITERS=3
- * steps after BENCH_WARMUP=2, both sides).
+ * real_distill (teacher 135M, student at half width, 8×256, the student's lm_head fused with the KL as the trainer runs it;
+ * BENCH_B / BENCH_T change the batch, median of BENCH_ITERS=3 steps after BENCH_WARMUP=2, both sides), real_distill_unfused
+ * (the same step with the student's logits materialised). Our children of the training rows start with the flags of
+ * `minitron distill` (V8_TRAIN_FLAGS, src/backend/v8_gc.ts), the others without; a row name ending in `+bgc` starts ours
+ * without them (V8's background GC threads), one ending in `+stgc` with them, for before/after figures. PyTorch runs
+ * once per base row.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,10 +18,19 @@ import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../src/backend/index.js';
 import { TINY_DEFAULT, tinyWeights } from './tiny_model.js';
+import { V8_TRAIN_FLAGS } from '../src/backend/v8_gc.js';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'bench', 'out');
-const ALL_ROWS = ['sgemm', 'tiny_step', 'real_forward', 'real_distill'];
+const BASE_ROWS = ['sgemm', 'tiny_step', 'real_forward', 'real_distill', 'real_distill_unfused'];
+const TRAIN_ROWS = ['tiny_step', 'real_distill', 'real_distill_unfused'];
+const ALL_ROWS = ['sgemm', 'tiny_step', 'real_forward', 'real_forward+stgc', 'real_distill_unfused+bgc', 'real_distill+bgc', 'real_distill'];
+const baseRow = (row: string): string => row.replace(/\+(bgc|stgc)$/, '');
+/** The PyTorch row that a row of ours is compared with. */
+const torchRow = (row: string): string => baseRow(row).replace(/_unfused$/, '');
+/** Node flags of our child for a row. */
+const nodeFlags = (row: string): string[] =>
+  row.endsWith('+stgc') || (TRAIN_ROWS.includes(baseRow(row)) && !row.endsWith('+bgc')) ? [...V8_TRAIN_FLAGS] : [];
 type Row = Record<string, unknown> & { error?: string; peakRssMB?: number };
 
 function arg(name: string, dflt: string): string {
@@ -51,15 +64,16 @@ function summarise(row: string, ours: Row, torch: Row): { line: string; ratios: 
   const ratios: Record<string, number> = {};
   const num = (r: Row, k: string) => (typeof r[k] === 'number' ? (r[k] as number) : NaN);
   let line: string;
-  if (row === 'sgemm') {
+  const base = baseRow(row);
+  if (base === 'sgemm') {
     ratios.tfjsOverOpenblas = num(ours, 'tfjsGflops') / num(ours, 'openblasGflops');
     ratios.tfjsOverTorch = num(ours, 'tfjsGflops') / num(torch, 'torchGflops');
     line = `sgemm 1024²: tfjs ${f(ours.tfjsGflops)} GFLOP/s, raw OpenBLAS ${f(ours.openblasGflops)}, torch ${f(torch.torchGflops)} | ` +
       `tfjs/OpenBLAS ${f(ratios.tfjsOverOpenblas, 2)} (target ≥ 0.80), tfjs/torch ${f(ratios.tfjsOverTorch, 2)}`;
-  } else if (row === 'real_forward') {
+  } else if (base === 'real_forward') {
     ratios.oursOverTorch = num(ours, 'tokensPerS') / num(torch, 'tokensPerS');
     ratios.tapsOverPlain = num(ours, 'tapsOverPlain');
-    line = `real forward 8×256: ours ${f(ours.tokensPerS, 0)} tok/s, torch ${f(torch.tokensPerS, 0)} tok/s, ratio ${f(ratios.oursOverTorch, 2)}; ` +
+    line = `${row} 8×256: ours ${f(ours.tokensPerS, 0)} tok/s, torch ${f(torch.tokensPerS, 0)} tok/s, ratio ${f(ratios.oursOverTorch, 2)}; ` +
       `taps/plain ${f(ratios.tapsOverPlain, 2)} (target ≤ 1.10)`;
   } else {
     ratios.oursOverTorch = num(ours, 'tokensPerS') / num(torch, 'tokensPerS');
@@ -67,6 +81,7 @@ function summarise(row: string, ours: Row, torch: Row): { line: string; ratios: 
       `(${f(torch.tokensPerS, 0)} tok/s), ratio ${f(ratios.oursOverTorch, 2)} (target ≥ 1.0); losses ours ${JSON.stringify(ours.firstLosses)} torch ${JSON.stringify(torch.firstLosses)}`;
   }
   line += ` | peak RSS ours ${f(ours.peakRssMB, 0)} MB, torch ${f(torch.peakRssMB, 0)} MB`;
+  if (typeof ours.collections === 'number') line += ` | ours: ${ours.collections} pool-triggered GCs, ${f(ours.droppedMB, 0)} MB dropped to the GC`;
   if (ours.error) line += `\n    ours failed: ${ours.error}`;
   if (torch.error) line += `\n    torch failed: ${torch.error}`;
   return { line, ratios };
@@ -75,7 +90,9 @@ function summarise(row: string, ours: Row, torch: Row): { line: string; ratios: 
 async function main(): Promise<void> {
   const rows = arg('rows', ALL_ROWS.join(',')).split(',').filter(Boolean);
   const backend = arg('backend', 'auto');
-  for (const r of rows) if (!ALL_ROWS.includes(r)) throw new Error(`bench/run.ts: unknown row '${r}', expected ${ALL_ROWS.join(', ')}`);
+  for (const r of rows) {
+    if (!BASE_ROWS.includes(baseRow(r))) throw new Error(`bench/run.ts: unknown row '${r}', expected one of ${BASE_ROWS.join(', ')}, optionally with +bgc or +stgc`);
+  }
   await selectBackend('cpu', { log: false });
   fs.mkdirSync(OUT, { recursive: true });
   writeTiny(8, 128);
@@ -86,10 +103,13 @@ async function main(): Promise<void> {
   console.log(`[bench] rows ${rows.join(', ')}; backend ${backend}; OPENBLAS_NUM_THREADS ${env.OPENBLAS_NUM_THREADS}; ` +
     `OPENBLAS_CORETYPE ${env.OPENBLAS_CORETYPE}; OPENBLAS_L2_SIZE ${env.OPENBLAS_L2_SIZE}; ${env.cpus} CPUs (PyTorch uses its own bundled BLAS)`);
   const report: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, env, rows: {} };
+  const torchRows = new Map<string, Row>();
   for (const row of rows) {
     const t0 = Date.now();
-    const ours = runChild(process.execPath, ['--import', 'tsx', path.join('bench', 'rows.ts'), row, OUT, backend]);
-    const torch = runChild(py, [path.join('bench', 'torch_ref.py'), row, OUT]);
+    const ours = runChild(process.execPath, [...nodeFlags(row), '--import', 'tsx', path.join('bench', 'rows.ts'), baseRow(row), OUT, backend]);
+    const tr = torchRow(row);
+    if (!torchRows.has(tr)) torchRows.set(tr, runChild(py, [path.join('bench', 'torch_ref.py'), tr, OUT]));
+    const torch = torchRows.get(tr) as Row;
     const { line, ratios } = summarise(row, ours, torch);
     if (row === rows[0] && typeof ours.openblas === 'string') console.log(`[bench] our OpenBLAS: ${ours.openblas}`);
     console.log(`[bench] ${line}  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);

@@ -22,7 +22,8 @@ export interface Connection {
 }
 
 /** What the kernel uses of the preloaded library (absent when dist/ is not built). */
-type Lib = Partial<Pick<typeof Minitron, 'toMimeBundle' | 'displayKindOf' | 'isMimeBundleLike' | 'installHost' | 'QUIET' | 'selectBackend'>>;
+type Lib = Partial<Pick<typeof Minitron, 'toMimeBundle' | 'displayKindOf' | 'isMimeBundleLike' | 'installHost' | 'QUIET' | 'selectBackend'
+  | 'registerWidgetTargets' | 'widgetViewBundle'>>;
 
 export class Kernel {
   private readonly wire: Wire;
@@ -89,7 +90,7 @@ export class Kernel {
       try { this.lib = loadLibrary(p.libPath, (s) => this.log(s)) as Lib; } catch (e) { this.log(`cannot load ${p.libPath}: ${String(e)}`); }
     }
     if (p.code) {
-      const r = await this.runner.run(p.code);
+      const r = await this.runner.run(p.code, '[preload]');
       if (r.status === 'error') this.log(`preload failed: ${r.ename}: ${r.evalue}\n${r.traceback.join('\n')}`);
     }
     if (p.tfDir) {
@@ -126,6 +127,7 @@ export class Kernel {
       stopSignal: () => als.getStore()?.stop.signal ?? null,
       input: (prompt, password) => this.readInput(prompt, password),
     });
+    this.lib.registerWidgetTargets?.(); // jupyter.widget.control: the front end restores widgets when it connects
   }
 
   /** input_request to the front end that sent the running execute_request; null when it did not allow stdin. */
@@ -187,6 +189,8 @@ export class Kernel {
 
   private bundleFor(value: unknown): Record<string, unknown> {
     const lib = this.lib;
+    const widget = lib.widgetViewBundle?.(value);
+    if (widget) return jsonBundle(widget);
     if (lib.toMimeBundle && ((lib.displayKindOf?.(value) ?? null) !== null || lib.isMimeBundleLike?.(value))) {
       try { return jsonBundle(lib.toMimeBundle(value)); } catch (e) { this.log(`toMimeBundle failed: ${String(e)}`); }
     }
@@ -274,7 +278,7 @@ export class Kernel {
     this.lastParent = msg;
     const ctx: ExecContext = { id: this.nextExecId++, stop: new AbortController(), parent: msg };
     this.running = ctx;
-    const outcome = await als.run(ctx, () => this.runner.run(code));
+    const outcome = await als.run(ctx, () => this.runner.run(code, `[cell ${n}]`));
     this.running = null;
     this.out.flush();
     if (outcome.status === 'ok') {
@@ -299,7 +303,7 @@ export class Kernel {
     const out: Json = {};
     if (!exprs || typeof exprs !== 'object') return out;
     for (const [name, code] of Object.entries(exprs as Record<string, unknown>)) {
-      const r = await this.runner.run(`(${String(code)})`);
+      const r = await this.runner.run(`(${String(code)})`, `[expression ${name}]`);
       if (r.status === 'ok') out[name] = { status: 'ok', data: this.bundleFor(r.value), metadata: {} };
       else out[name] = { status: 'error', ename: r.ename, evalue: r.evalue, traceback: r.traceback };
     }

@@ -12,7 +12,10 @@ import { createExecutor } from 'tslab/dist/executor';
 import type { Executor } from 'tslab/dist/executor';
 import { printQuickInfo } from 'tslab/dist/inspect';
 import * as ts from 'typescript';
+import { expandShorthands, toOriginal } from './cell_source.js';
+import type { RewrittenCell } from './cell_source.js';
 import { instrumentAwaits, installInterruptSupport, KernelInterrupt } from './interrupt.js';
+import { beforeCell, formatRuntimeError, installCellFileNames } from './traceback.js';
 
 /** A TypeScript diagnostic in the cell: 1-based line and column. */
 export interface CellDiagnostic { file: string; line: number; col: number; message: string }
@@ -24,12 +27,17 @@ export type CellOutcome =
 
 const RED = '\x1b[31m', BOLD = '\x1b[1m', RESET = '\x1b[0m';
 
-function wrapConverter(conv: Converter): Converter {
+/** The cell being converted: its label (script file name), original source and shorthand rewrite. */
+interface CellInRun { label: string; source: string; rewritten: RewrittenCell }
+
+function wrapConverter(conv: Converter, current: () => CellInRun | null): Converter {
   return {
     ...conv,
     convert(prevDecl: string, src: string): ConvertResult {
       const r = conv.convert(prevDecl, src);
       if (r.output) r.output = instrumentAwaits(r.output);
+      const cell = current();
+      if (r.output && cell) beforeCell(cell.label, cell.source, r.output);
       return r;
     },
   };
@@ -56,12 +64,14 @@ export class Runner {
   private diags: CellDiagnostic[] = [];
   private errors: unknown[] = [];
   private lastValue: { has: boolean; value?: unknown } = { has: false };
+  private cell: CellInRun | null = null;
 
   constructor(rootDir: string) {
     installInterruptSupport();
+    installCellFileNames();
     const node = createConverter();
     const browser = createConverter({ isBrowser: true });
-    this.convs = { node: wrapConverter(node), browser, close: () => { node.close(); browser.close(); } };
+    this.convs = { node: wrapConverter(node, () => this.cell), browser, close: () => { node.close(); browser.close(); } };
     this.executor = createExecutor(rootDir, this.convs, {
       log: (value?: unknown) => { this.lastValue = { has: true, value }; },
       error: (first?: unknown, ...rest: unknown[]) => {
@@ -73,12 +83,15 @@ export class Runner {
     });
   }
 
-  /** Runs one cell; never throws. */
-  async run(code: string): Promise<CellOutcome> {
+  /** Runs one cell (`label` names it in stack traces, e.g. `[cell 3]`); never throws. */
+  async run(code: string, label = '[cell]'): Promise<CellOutcome> {
     this.diags = []; this.errors = []; this.lastValue = { has: false };
+    const rewritten = expandShorthands(code);
+    this.cell = { label, source: code, rewritten };
     let ok: boolean;
-    try { ok = await this.executor.execute(code); } catch (e) { ok = false; this.errors.push(e); }
+    try { ok = await this.executor.execute(rewritten.code); } catch (e) { ok = false; this.errors.push(e); } finally { this.cell = null; }
     if (ok) return { status: 'ok', hasValue: this.lastValue.has, value: this.lastValue.value };
+    for (const d of this.diags) if (!d.file) Object.assign(d, toOriginal(code, rewritten, d.line, d.col));
     if (this.diags.length > 0) {
       const first = this.diags[0];
       return { status: 'error', ename: 'TSError', evalue: `${first.file ? `${first.file}:` : 'line '}${first.line}:${first.col} ${first.message}`,
@@ -90,7 +103,7 @@ export class Runner {
       return { status: 'error', ename: 'Interrupted', evalue: 'the cell was interrupted', traceback: [`${RED}Interrupted${RESET}: the cell was interrupted`] };
     }
     if (e instanceof Error) {
-      return { status: 'error', ename: e.name || 'Error', evalue: e.message, traceback: (e.stack ?? `${e.name}: ${e.message}`).split('\n') };
+      return { status: 'error', ename: e.name || 'Error', evalue: e.message, traceback: formatRuntimeError(e) };
     }
     return { status: 'error', ename: 'Error', evalue: String(e), traceback: [`Uncaught ${String(e)}`] };
   }

@@ -18,7 +18,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', text
   return e;
 }
 
-/** Shared base: holds plot divs, resizes them with the widget, redraws on a theme change, shows payload errors in place. */
+/** Shared base: holds plot divs, resizes them with the widget, redraws on a theme change, shows payload errors in place. @example class MyPlot extends PlotWidget { … } */
 export abstract class PlotWidget extends Widget implements IRenderMime.IRenderer {
   protected plots: HTMLElement[] = [];
   private readonly offTheme: () => void;

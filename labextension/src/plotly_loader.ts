@@ -28,6 +28,8 @@ export async function drawFigure(el: HTMLElement, fig: Figure, theme: PlotTheme 
   const f = theme ? applyTheme(fig, theme) : fig;
   await Plotly.react(el, f.data, f.layout, { responsive: true, displaylogo: false, ...(fig.config ?? {}) });
   if (fig.frames && fig.frames.length && Plotly.addFrames) await Plotly.addFrames(el, fig.frames);
+  // The theme the plot was last drawn in (UI tests wait on it after a theme change).
+  el.dataset.theme = document.body.dataset.jpThemeName ?? '';
 }
 
 /** Resizes a drawn plot to its container (no-op before plotly is loaded or when nothing is drawn). @example resizeFigure(div) */

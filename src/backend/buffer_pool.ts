@@ -11,6 +11,7 @@
  * Anything else is simply left to the garbage collector.
  */
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { gcFunction, gcOnMainThread, type GcFunction } from './v8_gc.js';
 
 /** Options of the pool. */
 export interface BufferPoolOptions {
@@ -18,18 +19,33 @@ export interface BufferPoolOptions {
   minLength: number;
   /** Idle arrays kept at most (bytes); beyond it, returned arrays go to the garbage collector. */
   maxIdleBytes: number;
+  /**
+   * When V8 collects on the main thread only (v8_gc.ts), run a full collection after this many bytes of freed tensor
+   * storage went to the garbage collector instead of the pool (0: never).
+   */
+  gcEveryBytes: number;
+  /** The collection to run then; null: V8's gc(), only when V8 collects on the main thread. */
+  collect: GcFunction | null;
 }
 
-/** Defaults: pool arrays of 16K floats (64 KB) and more; keep at most 128 MB idle (MINITRON_POOL_MB overrides). */
+/**
+ * Defaults: pool arrays of 16K floats (64 KB) and more; keep at most 128 MB idle (MINITRON_POOL_MB overrides), 4 GB when
+ * V8 collects on the main thread (a dropped array then stays allocated until the next full collection anyway; a train
+ * step frees ~5 GB in the backward that the next forward reuses); with main-thread GC, collect after every 32 MB
+ * dropped (MINITRON_GC_EVERY_MB; 32 keeps an 8×256 SmolLM2 forward's peak RSS at the background-GC figure, 256 lets it
+ * grow by 0.4 GB).
+ */
 export const DEFAULT_BUFFER_POOL_OPTIONS: BufferPoolOptions = {
   minLength: 16384,
-  maxIdleBytes: Number(process.env.MINITRON_POOL_MB ?? 128) * 2 ** 20,
+  maxIdleBytes: Number(process.env.MINITRON_POOL_MB ?? (gcOnMainThread() ? 4096 : 128)) * 2 ** 20,
+  gcEveryBytes: Number(process.env.MINITRON_GC_EVERY_MB ?? 32) * 2 ** 20,
+  collect: null,
 };
 
 interface Entry { arr: Float32Array; writes: number; exposed: boolean }
 
 /** Counters for tests and benchmarks. */
-export interface BufferPoolStats { taken: number; reused: number; returned: number; idleBytes: number }
+export interface BufferPoolStats { taken: number; reused: number; returned: number; idleBytes: number; droppedBytes: number; collections: number; collectMs: number }
 
 type DataId = object;
 type BackendData = { values?: unknown };
@@ -40,7 +56,9 @@ export class BufferPool {
   private readonly idle = new Map<number, Float32Array[]>(); // length -> idle arrays
   private readonly owned = new WeakMap<ArrayBuffer, Entry>();
   private idleBytes = 0;
-  private stats = { taken: 0, reused: 0, returned: 0 };
+  private stats = { taken: 0, reused: 0, returned: 0, droppedBytes: 0, collections: 0, collectMs: 0 };
+  private sinceGc = 0;
+  private gc: GcFunction | null | undefined;
   private attached: MathBackendCPU | null = null;
 
   constructor(opts: Partial<BufferPoolOptions> = {}) {
@@ -52,6 +70,7 @@ export class BufferPool {
    * @example const out = pool.take(rows * cols); addon.softmax(x, out, cols);
    */
   take(n: number): Float32Array {
+    this.collectIfDue();
     if (n < this.opts.minLength || !this.attached) return new Float32Array(n);
     this.stats.taken++;
     const list = this.idle.get(n);
@@ -87,12 +106,32 @@ export class BufferPool {
     if (e) e.exposed = true;
   }
 
+  /** Storage of a freed tensor went to the garbage collector: collect (at the next take) when enough piled up. */
+  private dropped(values: unknown): void {
+    if (!ArrayBuffer.isView(values) || this.opts.gcEveryBytes <= 0) return;
+    this.stats.droppedBytes += values.byteLength;
+    this.sinceGc += values.byteLength;
+  }
+
+  /** The pending collection, run before an allocation (not where the dropped array is still on the stack). */
+  private collectIfDue(): void {
+    if (this.sinceGc < this.opts.gcEveryBytes || this.opts.gcEveryBytes <= 0) return;
+    this.sinceGc = 0;
+    if (this.gc === undefined) this.gc = gcOnMainThread() ? gcFunction() : null;
+    const gc = this.opts.collect ?? this.gc;
+    if (!gc) return;
+    const t0 = performance.now();
+    gc({ type: 'major' }); // scavenges do not help: the arrays' wrappers are old by the time they are dropped
+    this.stats.collections++;
+    this.stats.collectMs += performance.now() - t0;
+  }
+
   private giveBack(values: unknown): void {
     const e = this.entryOf(values);
-    if (!e || e.exposed || e.writes !== 1 || e.arr !== values) return;
+    if (!e || e.exposed || e.writes !== 1 || e.arr !== values) { this.dropped(values); return; }
     this.owned.delete(e.arr.buffer as ArrayBuffer);
     this.stats.returned++;
-    if (this.idleBytes + e.arr.byteLength > this.opts.maxIdleBytes) return;
+    if (this.idleBytes + e.arr.byteLength > this.opts.maxIdleBytes) { this.dropped(values); return; }
     const list = this.idle.get(e.arr.length) ?? [];
     list.push(e.arr);
     this.idle.set(e.arr.length, list);

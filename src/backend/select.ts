@@ -7,6 +7,7 @@ import * as v8 from 'node:v8';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import './gradients.js';
+import { gcOnMainThread } from './v8_gc.js';
 import { loadNativeAddon } from './native_addon.js';
 import { installNativeKernels, uninstallNativeKernels, NATIVE_KERNEL_NAMES } from './native_kernels.js';
 import { registerWasmKernels } from './wasm_kernels.js';
@@ -105,7 +106,7 @@ async function tryNative(): Promise<Attempt> {
   installNativeKernels(addon);
   if (!(await setCpu())) return { ok: false, reason: 'tfjs cpu backend failed to initialise' };
   const { threads } = addon.info();
-  const gc = quietGcThreads() ? '; V8 concurrent marking off' : '';
+  const gc = quietGcThreads() ? '; V8 concurrent marking off' : gcOnMainThread() ? '; V8 GC on the main thread' : '';
   return { ok: true, reason: `tfjs cpu + native OpenBLAS kernels (${threads} threads${gc})`, tfjsBackend: 'cpu' };
 }
 
@@ -113,8 +114,9 @@ async function tryNative(): Promise<Attempt> {
  * Opt-in (MINITRON_V8_CONCURRENT_MARKING=0): OpenBLAS runs its sgemm on every core, and V8's concurrent-marking
  * thread can take a core away mid-product so that the product waits for its slowest thread (measured on 2 cores:
  * small-output products of the real-model distillation step at 50-70 instead of ~200 GFLOP/s; the step ~20% faster
- * with marking on the main thread). The price is memory: garbage tensors are found later (peak RSS of an 8×256
- * SmolLM2 forward 4.2 GB instead of 1.4 GB), so it is off by default. Only this flag is safe to change at run time.
+ * with marking on the main thread). Garbage tensors are then found later; the buffer pool makes up for it by collecting
+ * after every MINITRON_GC_EVERY_MB of dropped tensor storage (v8_gc.ts). Only this flag is safe to change at run time;
+ * the CLI and the kernel start node with --single-threaded-gc instead (V8_TRAIN_FLAGS).
  */
 function quietGcThreads(): boolean {
   if (process.env.MINITRON_V8_CONCURRENT_MARKING !== '0') return false;

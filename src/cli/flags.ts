@@ -89,7 +89,7 @@ export interface ParsedCommand {
  */
 export function parseCommand(argv: string[], options: CommandOptions, usage: string, allowPositionals = true): ParsedCommand | null {
   const parsed = withUsage(() => parseArgs({
-    args: argv, allowPositionals, strict: true, options: { ...options, help: { type: 'boolean', short: 'h' } },
+    args: joinNegativeValues(argv, options), allowPositionals, strict: true, options: { ...options, help: { type: 'boolean', short: 'h' } },
   }), usage);
   const values: Partial<Record<string, string>> = {}, switches: Partial<Record<string, boolean>> = {};
   for (const [k, x] of Object.entries(parsed.values)) {
@@ -101,6 +101,17 @@ export function parseCommand(argv: string[], options: CommandOptions, usage: str
     return null;
   }
   return { values, switches, positionals: parsed.positionals };
+}
+
+/** `--seq-len -3` as `--seq-len=-3`, so the value check names the flag (parseArgs calls a dash value "ambiguous"). */
+function joinNegativeValues(argv: string[], options: CommandOptions): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : '';
+    if (options[name]?.type === 'string' && /^-\d/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
 }
 
 /**

@@ -7,7 +7,7 @@ import { readJsonFile } from '../io/files.js';
  * @example const report = readJson<ImportanceReport>('report.json', 'importance-report');
  */
 export function readJson<T>(file: string, kind: string): T {
-  const v = readJsonFile(file, `a ${kind} JSON`);
+  const v = readJsonFile(file, `a JSON file of kind "${kind}"`);
   if (typeof v !== 'object' || v === null || (v as { kind?: unknown }).kind !== kind) throw new CliError(`${file}: expected an object with "kind": "${kind}"`);
   return v as T;
 }

@@ -16,7 +16,7 @@ export interface WhatIfOptions { tokens: number; seqLen: number; seed: number }
 /** Defaults of WhatIfOptions: 2 windows of 64 tokens. @example { ...defaultWhatIfOptions, tokens: 256 } */
 export const defaultWhatIfOptions: WhatIfOptions = { tokens: 128, seqLen: 64, seed: 1234 };
 
-/** The cached batch: `evalIds` cut into windows, or seeded random tokens when none are given. */
+/** The cached batch: `evalIds` cut into windows, or seeded random tokens when none are given. @example whatIfBatch(spec, ids).source // 'evalIds' */
 export interface WhatIfBatch { ids: Int32Array; batch: number; seqLen: number; source: PlanWhatIf['source'] }
 
 /**

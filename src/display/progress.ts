@@ -44,34 +44,40 @@ export function progress(total: number, opts: Partial<ProgressOptions> = {}): Pr
   };
 }
 
-/** A live loss plot: push rows, the TrainHistory display updates in place. @example const live = liveLoss(); live.push({ step, tokens, loss, lr }); */
-export interface LiveLoss { readonly [QUIET]?: true; readonly displayId: string; readonly history: TrainHistory; push(row: TrainRow): void; flush(): void }
+/** What distill()'s onStep passes next to a row (the header's step i / N, elapsed, ETA). @example live.push(row, { totalSteps: 200, elapsedSec: 12 }) */
+export interface LiveLossInfo { totalSteps?: number; elapsedSec?: number }
+
+/** A live loss plot: push rows, the TrainHistory display updates in place; `push` can be distill()'s onStep as it is. @example const live = liveLoss(); mt.distill({ …, onStep: live.push }); */
+export interface LiveLoss { readonly [QUIET]?: true; readonly displayId: string; readonly history: TrainHistory; push(row: TrainRow, info?: LiveLossInfo): void; flush(): void }
 
 /** Options of liveLoss(): update throttle and the run's step count (the plot's header shows step i / N and the ETA). @example liveLoss({ totalSteps: 200 }) */
 export interface LiveLossOptions { minIntervalMs: number; totalSteps: number | null }
 /** Defaults of LiveLossOptions. @example liveLoss({ ...defaultLiveLossOptions, totalSteps: 100 }) */
 export const defaultLiveLossOptions: LiveLossOptions = { minIntervalMs: 250, totalSteps: null };
 
-/** Shows a TrainHistory that updates as rows arrive (throttled); the payload carries totalSteps and elapsedSec for the header. @example const live = liveLoss({ totalSteps: 200 }); */
+/**
+ * Shows a TrainHistory that updates as rows arrive (throttled). The payload carries totalSteps (option, or from
+ * onStep's info) and elapsedSec (onStep's training time, else the wall time since liveLoss()) for the plot's header.
+ * @example const live = liveLoss(); await mt.distill({ teacher, student, data, onStep: live.push }); live.flush();
+ */
 export function liveLoss(opts: Partial<LiveLossOptions> = {}): LiveLoss {
   const o = { ...defaultLiveLossOptions, ...opts };
   const rows: TrainRow[] = [];
   const history: TrainHistory = { kind: 'train-history', rows };
   const t0 = Date.now();
-  const payload = (): TrainHistory => ({ ...history, ...(o.totalSteps !== null ? { totalSteps: o.totalSteps } : {}), elapsedSec: (Date.now() - t0) / 1000 } as TrainHistory);
+  let totalSteps = o.totalSteps, elapsed: number | null = null;
+  const payload = (): TrainHistory => ({ ...history, ...(totalSteps !== null ? { totalSteps } : {}), elapsedSec: elapsed ?? (Date.now() - t0) / 1000 } as TrainHistory);
   const handle = display(payload());
   let last = Date.now(), dirty = false;
-  return {
-    [QUIET]: true as const,
-    displayId: handle.displayId,
-    history,
-    push(row: TrainRow) {
-      rows.push(row);
-      dirty = true;
-      if (Date.now() - last >= o.minIntervalMs) this.flush();
-    },
-    flush() { if (dirty) { handle.update(payload()); last = Date.now(); dirty = false; } },
+  const flush = (): void => { if (dirty) { handle.update(payload()); last = Date.now(); dirty = false; } };
+  const push = (row: TrainRow, info?: LiveLossInfo): void => {
+    rows.push(row);
+    if (info && typeof info.totalSteps === 'number') totalSteps = info.totalSteps;
+    if (info && typeof info.elapsedSec === 'number') elapsed = info.elapsedSec;
+    dirty = true;
+    if (Date.now() - last >= o.minIntervalMs) flush();
   };
+  return { [QUIET]: true as const, displayId: handle.displayId, history, push, flush };
 }
 
 /** One-line text summary of a training row. @example formatRow({ step: 1, tokens: 64, loss: 2.5, lr: 1e-3 }) */

@@ -72,9 +72,10 @@ function sameFile(a: string, b: string): boolean {
 function overlap(out: string, input: string, kind: OutputCheck['kind'], role = 'input'): string | null {
   const ro = realPath(out), ri = realPath(input);
   const what = role === 'input' ? (fs.existsSync(ri) && fs.statSync(ri).isDirectory() ? 'input folder' : 'input file') : role;
-  if (ro === ri || sameFile(ro, ri)) return `is the ${what} ${input}${ri !== path.resolve(input) ? ` (${ri})` : ''}`;
-  if (inside(ro, ri)) return `lies inside the ${what} ${input} (${ri}), which is never written`;
-  if ((kind === 'dir' || role !== 'input') && inside(ri, ro)) return `contains the ${what} ${input} (${ri})`;
+  const named = `${what} ${input}${ri !== path.resolve(input) ? ` (${ri})` : ''}`;
+  if (ro === ri || sameFile(ro, ri)) return `is the ${named}`;
+  if (inside(ro, ri)) return `lies inside the ${named}${role === 'input' ? ', which is never written' : ''}`;
+  if ((kind === 'dir' || role !== 'input') && inside(ri, ro)) return `contains the ${named}`;
   return null;
 }
 

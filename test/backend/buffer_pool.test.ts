@@ -47,6 +47,26 @@ describe('buffer pool', { skip: skipNative }, () => {
     tf.dispose([a, r]);
   });
 
+  it('asks for a collection (before the next allocation) after every gcEveryBytes of tensor storage dropped to the garbage collector', () => {
+    const pool = bufferPool(), saved = { ...pool.opts };
+    let runs = 0;
+    Object.assign(pool.opts, { gcEveryBytes: 3 * N * 4, collect: () => { runs++; } });
+    try {
+      const a = rand([N], 5);
+      const before = pool.getStats();
+      for (let i = 0; i < 7; i++) tf.tidy(() => { tf.mul(a, i).dataSync(); }); // read arrays never come back: dropped
+      tf.dispose(tf.exp(a)); // the collection runs before the next allocation
+      const after = pool.getStats();
+      const dropped = after.droppedBytes - before.droppedBytes;
+      assert.ok(dropped >= 7 * N * 4 && dropped < 7 * N * 4 + 1024, `dropped ${dropped} bytes (7 arrays and 7 scalars)`);
+      assert.ok(runs === 2 || runs === 3, `one collection per 3 dropped arrays (plus what earlier tests left): ${runs}`);
+      assert.equal(after.collections - before.collections, runs);
+      a.dispose();
+    } finally {
+      Object.assign(pool.opts, saved);
+    }
+  });
+
   it('detaches with the native kernels (reference kernels never see pooled arrays)', () => {
     uninstallNativeKernels();
     assert.equal(bufferPool().getStats().idleBytes, 0);

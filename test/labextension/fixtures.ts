@@ -3,6 +3,10 @@ import { fullPlan, setTarget } from '../../labextension/src/plan_model.js';
 import { Rng } from '../../src/data/rng.js';
 import type { HistoryJson, ReportJson } from '../../labextension/src/mime.js';
 import type { ArchPlan, ModelSpec } from '../../src/plan_core/index.js';
+import { compare } from '../../src/display/compare.js';
+import type { Comparison } from '../../src/display/compare.js';
+import { toMimeBundle } from '../../src/display/mime.js';
+import type { TrainHistory } from '../../src/types.js';
 
 /** SmolLM2-135M's shape (llama, 30 layers, 9 heads / 3 KV heads). */
 export const smolSpec: ModelSpec = {
@@ -95,6 +99,38 @@ export function demoNotebook(): Record<string, unknown> {
         { 'application/vnd.minitron.arch-plan+json': { editorId: 'ed-test-1', scores: { heads: sampleReport().heads } } })]),
       cell(PY_LIVE_UPDATE, []),
       cell('plotly', [{ output_type: 'display_data', metadata: {}, data: { 'application/vnd.plotly.v1+json': { data: [{ type: 'bar', x: ['a', 'b', 'c'], y: [3, 1, 2] }], layout: { title: { text: 'plotly bundle' }, height: 260 } }, 'text/plain': 'plotly figure' } }]),
+    ],
+  };
+}
+
+/** Three named runs through the library's own mt.compare (teacher row, two students with curves and evals). */
+export function sampleComparison(): Comparison {
+  const h = (n: number, scale: number): TrainHistory => {
+    const s = sampleHistory(n);
+    return { ...s, rows: s.rows.map((r) => ({ ...r, loss: r.loss * scale, ...(r.evalLoss !== undefined ? { evalLoss: r.evalLoss * scale } : {}) })) } as unknown as TrainHistory;
+  };
+  return compare({
+    teacher: { perplexity: 12.1, params: 134_515_008 },
+    'kd (logits)': { history: h(120, 1), perplexity: 14.02, params: 98_200_000 },
+    'kd + ce': { history: h(120, 1.15), perplexity: 13.6, params: 98_200_000, timeSec: 250 },
+  });
+}
+
+/** A notebook whose saved outputs show every figure kind, a linked plan editor, a comparison and a plain (read-only) plan. */
+export function themeNotebook(): Record<string, unknown> {
+  let n = 0;
+  const cell = (source: string, outputs: Record<string, unknown>[]): Record<string, unknown> => ({ id: `cell-${n++}`, cell_type: 'code', execution_count: null, metadata: {}, source, outputs });
+  const bundle = (x: unknown, metadata: Record<string, unknown> = {}): Record<string, unknown> => ({ output_type: 'display_data', data: toMimeBundle(x), metadata });
+  return {
+    nbformat: 4, nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } },
+    cells: [
+      cell('mt.liveLoss()', [out('application/vnd.minitron.train-history+json', sampleHistory(), 'TrainHistory (200 rows)')]),
+      cell('report', [out('application/vnd.minitron.importance-report+json', sampleReport(), 'ImportanceReport')]),
+      cell('mt.compare({ teacher, kd, kdCe })', [bundle(sampleComparison())]),
+      cell('mt.planEditor(plan)', [out('application/vnd.minitron.arch-plan+json', samplePlan(), 'ArchPlan',
+        { 'application/vnd.minitron.arch-plan+json': { editorId: 'ed-test-2', scores: { heads: sampleReport().heads } } })]),
+      cell('plan', [bundle(samplePlan())]),
     ],
   };
 }

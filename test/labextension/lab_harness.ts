@@ -80,10 +80,14 @@ export async function startLab(notebooks: Record<string, unknown>, env: Record<s
   };
   try {
     const extraEnv = { ...env, ...(setup ? setup(tmp) : {}) };
+    // No "get notified about Jupyter news?" toast over the outputs in screenshots.
+    const notif = path.join(tmp, 'settings', '@jupyterlab', 'apputils-extension');
+    fs.mkdirSync(notif, { recursive: true });
+    fs.writeFileSync(path.join(notif, 'notification.jupyterlab-settings'), JSON.stringify({ fetchNews: 'false' }));
     const port = await freePort();
     const token = `t${Date.now().toString(36)}`;
     lab = spawn(JUPYTER, ['lab', '--no-browser', '--allow-root', `--port=${port}`, '--ip=127.0.0.1', `--IdentityProvider.token=${token}`,
-      `--ServerApp.root_dir=${nbDir}`, '--ServerApp.port_retries=0', '--LabApp.news_url=None'], {
+      `--ServerApp.root_dir=${nbDir}`, '--ServerApp.port_retries=0', '--LabApp.news_url=None', '--LabApp.expose_app_in_browser=True'], {
       cwd: nbDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, JUPYTER_CONFIG_DIR: path.join(tmp, 'config'), JUPYTERLAB_SETTINGS_DIR: path.join(tmp, 'settings'),
         JUPYTERLAB_WORKSPACES_DIR: path.join(tmp, 'workspaces'), JUPYTER_RUNTIME_DIR: path.join(tmp, 'runtime'), JUPYTER_DATA_DIR: path.join(tmp, 'data'), IPYTHONDIR: path.join(tmp, 'ipython'), ...extraEnv },
@@ -105,6 +109,19 @@ export async function startLab(notebooks: Record<string, unknown>, env: Record<s
     await close();
     throw e;
   }
+}
+
+/** Where a UI test writes a screenshot: $MT_UI_ARTIFACTS or test/labextension/artifacts/ (git-ignored). */
+export function artifact(name: string): string {
+  const dir = process.env.MT_UI_ARTIFACTS ?? path.join(ROOT, 'test', 'labextension', 'artifacts');
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, name);
+}
+
+/** Switches the lab theme with the app's own command (the app is exposed as window.jupyterapp) and waits until body says so. */
+export async function setTheme(page: Page, theme: string): Promise<void> {
+  await page.evaluate(`window.jupyterapp.commands.execute('apputils:change-theme', { theme: ${JSON.stringify(theme)} })`);
+  await page.waitForFunction(`document.body.dataset.jpThemeName === ${JSON.stringify(theme)}`, undefined, { timeout: 30_000 });
 }
 
 /** Runs the n-th cell of the open notebook (click its editor, Shift+Enter). */

@@ -2,14 +2,12 @@
  * Real-browser UI test: JupyterLab (from .venv, with the installed minitron-labextension) on a free localhost port with
  * a temp notebook dir; Debian chromium (headless, driven by playwright-core) opens a notebook with saved minitron
  * outputs and checks the loss plot, the heatmaps, the plan editor and a comm round-trip with a real (python) kernel.
- * Skipped when chromium, .venv's jupyter or the installed extension is missing. Screenshot: $MT_UI_SHOT or a temp path.
+ * Skipped when chromium, .venv's jupyter or the installed extension is missing. Screenshots: test/labextension/artifacts/ ($MT_UI_ARTIFACTS).
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { demoNotebook, sampleReport } from './fixtures.js';
-import { labSkipReason, runCell, startLab, waitKernelIdle } from './lab_harness.js';
+import { artifact, labSkipReason, runCell, startLab, waitKernelIdle } from './lab_harness.js';
 
 const reason = labSkipReason();
 const h0 = sampleReport().heads![0];
@@ -57,7 +55,7 @@ test('JupyterLab renders minitron outputs (loss plot, heatmaps, plan editor) and
     // Plotly bundle rendered by our fallback renderer.
     await page.waitForSelector('.mt-plotly .main-svg');
 
-    const shot = process.env.MT_UI_SHOT ?? path.join(os.tmpdir(), 'minitron-lab-ui.png');
+    const shot = artifact('ui.png');
     await page.screenshot({ path: shot, fullPage: false });
     await page.locator('.mt-loss').screenshot({ path: shot.replace(/\.png$/, '-loss.png') });
     await page.locator('.mt-importance').screenshot({ path: shot.replace(/\.png$/, '-importance.png') });

@@ -1,4 +1,5 @@
 """Helpers for driving the real kernel process with jupyter_client."""
+import os
 import time
 from queue import Empty
 from typing import Any
@@ -11,9 +12,10 @@ START_TIMEOUT = 90
 TIMEOUT = 60
 
 
-def start():
-    """Starts the minitron kernel in a folder without node_modules; returns (manager, client)."""
-    return start_new_kernel(kernel_name=KERNEL_NAME, cwd=NOTEBOOK_DIR, startup_timeout=START_TIMEOUT)
+def start(env: dict[str, str] | None = None):
+    """Starts the minitron kernel in a folder without node_modules (extra environment variables in env); returns (manager, client)."""
+    extra = {"env": {**os.environ, **env}} if env else {}
+    return start_new_kernel(kernel_name=KERNEL_NAME, cwd=NOTEBOOK_DIR, startup_timeout=START_TIMEOUT, **extra)
 
 
 def stop(km, kc) -> None:

@@ -379,3 +379,62 @@ def test_fastest_backend_chosen_at_start_without_banner(kc):
     assert result_text(out) == "4"
     text = "".join(m["content"]["text"] for m in of_type(out, "stream"))
     assert "tfjs-node" not in text and "Hi, looks like" not in text
+
+
+# ---- TypeScript as users write it ------------------------------------------------------------------------------------
+
+def test_shorthand_destructuring_and_closures_name_earlier_cells(kc):
+    assert execute(kc, "const teacherS = { name: 't' };\nlet studentS = 2;\nlet pS = 1, qS = 2;")[0]["content"]["status"] == "ok"
+    reply, out = execute(kc, "const oS = { teacherS, studentS };\nJSON.stringify(oS)")
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert result_text(out) == """'{"teacherS":{"name":"t"},"studentS":2}'"""
+    # Destructuring assignment with shorthand targets writes the earlier cell's variables, not stray globals.
+    reply, out = execute(kc, "({ pS, qS } = { pS: 10, qS: 20 });\n[pS, qS, typeof (globalThis as any).pS]")
+    assert result_text(out) == "[ 10, 20, 'undefined' ]"
+    reply, out = execute(kc, "const { name: nameS } = teacherS;\n[qS, pS] = [pS, qS];\nconst closS = () => `${nameS}:${studentS}:${pS}`;\nclosS()")
+    assert result_text(out) == "'t:2:20'"
+    execute(kc, "studentS = 5;")
+    assert result_text(execute(kc, "closS()")[1]) == "'t:5:20'"
+    # Type errors in a line with shorthands point at the cell's own columns.
+    reply, _ = execute(kc, "const wrongS: string = { teacherS, nopeS };")
+    assert reply["content"]["ename"] == "TSError"
+    tb = "\n".join(reply["content"]["traceback"])
+    assert "column 36: Cannot find name 'nopeS'" in tb
+
+
+def test_redeclaring_let_and_const_last_definition_wins(kc):
+    execute(kc, "let reD = 1;\nconst reC = 'a';")
+    reply, out = execute(kc, "const reD = 'now a string';\nlet reC = 2;\n[reD.toUpperCase(), reC + 1]")
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert result_text(out) == "[ 'NOW A STRING', 3 ]"
+    assert result_text(execute(kc, "typeof reD")[1]) == "'string'"
+
+
+def test_runtime_error_shows_cell_line_and_hides_executor_frames(kc):
+    code = ("function deepS(n: number) {\n  const s: { x?: { y: number } } = {};\n  return s.x!.y + n;\n}\n"
+            "const fineS = 1;\ndeepS(3)")
+    reply, out = execute(kc, code)
+    c = reply["content"]
+    assert c["ename"] == "TypeError" and "reading 'y'" in c["evalue"]
+    tb = "\n".join(c["traceback"])
+    assert c["traceback"][0].endswith(f"TypeError\x1b[0m: {c['evalue']}")
+    assert "line 3, column" in tb and "3 |   return s.x!.y + n;" in tb and "line 6, column 1" in tb
+    for hidden in ("node:vm", "tslab", "kernel/dist", "evalmachine", "runInThisContext"):
+        assert hidden not in tb, tb
+    # A library error: its message first, no compiled dist/ source line before it.
+    reply, _ = execute(kc, "const libErrS = 1;\nmt.readLine('never asked')", allow_stdin=False)
+    assert reply["content"]["ename"] == "StdinError"
+    first = reply["content"]["traceback"][0]
+    tb = "\n".join(reply["content"]["traceback"])
+    assert reply["content"]["evalue"] in first and "dist/" not in first and "line 2, column 4" in tb
+    assert "dist/host/stdin.js" in tb  # library frames stay
+
+
+def test_full_stack_with_debug_env():
+    km, kc = kutil.start(env={"MINITRON_KERNEL_DEBUG": "1"})
+    try:
+        reply, _ = execute(kc, "throw new Error('debug me')")
+        tb = "\n".join(reply["content"]["traceback"])
+        assert "Error: debug me" in tb and "tslab" in tb
+    finally:
+        kutil.stop(km, kc)

@@ -67,6 +67,7 @@ async function check(c: BadCase, i: number): Promise<void> {
   assert.ok(chain.includes(c.error), `expected ${c.error}, got ${chain[0]}: ${(r.error as Error).message}`);
   assert.ok(chain.includes('MinitronError'), `${chain[0]} is not a MinitronError`);
   assert.match((r.error as Error).message, c.match);
+  if (process.env.MINITRON_SHOW_ERRORS) process.stdout.write(`${c.name}\t${chain[0]}\t${(r.error as Error).message.split('\n')[0].replaceAll(f.root, '<root>')}\n`);
   const printed = await quiet(async () => reportError(argv[0], r.error));
   process.exitCode = 0;
   assert.ok(!/^\s+at /m.test(printed.errLines.join('\n')), 'no stack without MINITRON_DEBUG');

@@ -47,7 +47,7 @@ const OVERLAP: BadCase[] = [
   { name: 'distill --state is the student', argv: (f, d) => distill(f, path.join(d, 'o'), '--state', f.student), error: 'OutputPathError', match: /--state .*is the input folder/ },
   { name: 'distill --state inside the student', argv: (f, d) => distill(f, path.join(d, 'o'), '--state', path.join(f.student, 'st')), error: 'OutputPathError', match: /--state .*lies inside the input folder/ },
   { name: 'distill --state through a symlink to the student', setup: (f, d) => { link(f.student, L(d)); }, argv: (f, d) => distill(f, path.join(d, 'o'), '--state', L(d)), error: 'OutputPathError', match: /--state .*is the input folder/ },
-  { name: 'distill --state containing the student', argv: (f, d) => distill(f, path.join(d, 'o'), '--state', f.root), error: 'OutputPathError', match: /--out .*lies inside the other output|--state .*contains the input folder/ },
+  { name: 'distill --state containing the student', argv: (f, d) => distill(f, path.join(d, 'o'), '--state', f.root), error: 'OutputPathError', match: /--out .*lies inside the other output [^,]*$/ },
   { name: 'distill --state is the data file', argv: (f, d) => distill(f, path.join(d, 'o'), '--state', f.text), error: 'OutputPathError', match: /--state .*is the input file/ },
   { name: 'distill --state inside --out', argv: (f, d) => distill(f, path.join(d, 'o'), '--state', path.join(d, 'o', 'st')), error: 'OutputPathError', match: /--out .*contains the other output/ },
   { name: 'distill --out already exists', argv: (f, d) => distill(f, d), error: 'OutputPathError', match: /already exists/ },
