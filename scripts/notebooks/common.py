@@ -46,3 +46,37 @@ def notebook(cells: list) -> nbf.NotebookNode:
     nb.metadata["kernelspec"] = KERNELSPEC
     nb.metadata["language_info"] = {"name": "typescript", "file_extension": ".ts", "mimetype": "text/typescript"}
     return nb
+
+
+def helpers_cell(extra: str = "") -> nbf.NotebookNode:
+    """Calibration windows, held-out ids, a table display and the what-if perplexity of a plan on the teacher."""
+    return code("""
+// Calibration: random windows of State of the Union text (seeded). Held out: the opening of Moby Dick, tokenised once.
+const calib = mt.calibrationBatches(sotu, (s: string) => tok.encode(s),
+  { samples: B.calibSamples, seqLen: B.calibLen, batchSize: B.calibBatch, seed: 0 }); // [batch][sequence][token]
+const mobyIds = tok.encode(moby.slice(0, 60_000));
+
+/** Perplexity of the teacher on the held-out tokens, with a plan applied as masks (no weight is copied). */
+async function whatIf(plan: mt.ArchPlan | null): Promise<number> {
+  const fwd = plan === null ? {} : mt.forwardOptionsFromPlan(plan);
+  const seqLen = Math.min(256, B.evalTokens);
+  return (await mt.perplexityOfIds(teacher.spec, teacher.params, mobyIds, { seqLen: seqLen, stride: seqLen, maxTokens: B.evalTokens, forward: fwd })).ppl;
+}
+
+/** Rows of objects as a table: HTML for JupyterLab, GitHub and nbviewer, aligned text elsewhere. */
+function table(rows: Record<string, unknown>[], caption: string): Record<string, string> {
+  const cols = Object.keys(rows[0] ?? {});
+  const fmt = (v: unknown): string => typeof v !== 'number' ? String(v)
+    : v >= mt.PROTECTED_SCORE ? 'protected' : Number.isInteger(v) ? v.toLocaleString('en-US') : v.toPrecision(4);
+  const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const grid = [cols, ...rows.map((r) => cols.map((c) => fmt(r[c])))];
+  const width = cols.map((_, j) => Math.max(...grid.map((r) => r[j].length)));
+  const text = grid.map((r) => r.map((s, j) => s.padEnd(width[j])).join('  ').trimEnd()).join('\\n');
+  const head = `<thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead>`;
+  const body = grid.slice(1).map((r) => `<tr>${r.map((s) => `<td>${esc(s)}</td>`).join('')}</tr>`).join('');
+  return { 'text/html': `<table><caption>${esc(caption)}</caption>${head}<tbody>${body}</tbody></table>`, 'text/plain': `${caption}\\n${text}` };
+}
+""" + extra + """
+const teacherPpl = await whatIf(null);
+({ calibration: `${calib.length} batches × ${calib[0].length} × ${calib[0][0].length} tokens`, heldOutTokens: B.evalTokens, teacherPpl: teacherPpl })
+""")

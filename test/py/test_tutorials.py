@@ -70,6 +70,48 @@ def test_01_quickstart():
     assert export["ffn"] == 1008
 
 
+def short_stamp(code: list) -> dict:
+    return next(o.data[MIME.format("stamp")] for o in code[0].outputs if MIME.format("stamp") in o.get("data", {}))
+
+
+def test_02_importance():
+    code = run("02_importance.ipynb")
+    assert {MIME.format(k) for k in ("stamp", "importance-report")} | {"image/svg+xml", "text/html"} <= mimes(code)
+    assert short_stamp(code)["env"]["MINITRON_SHORT"] == "1"
+    agg = numbers(result(code, "const aggs =")["text/plain"])
+    assert agg["combinations"] == 9 and agg["bestPpl"] <= agg["worstPpl"], agg
+    vs = numbers(result(code, "const reports:")["text/plain"])
+    # Random or magnitude choices drop the few MLP neurons / channels with massive activations; activations keep them.
+    assert vs["MLP_activation"] < min(vs["MLP_random"], vs["MLP_magnitude"]), vs
+    assert vs["channels_activation"] < vs["channels_random"], vs
+    depth = numbers(result(code, "const L = teacher")["text/plain"])
+    assert depth["windows"] == 30 - 6 + 1, depth
+    assert all(depth[k] > depth["teacher"] for k in ("ppl", "bi", "taylor", "taylorplus", "contiguous_window", "random")), depth
+    layer = 884_736 + 2_654_208 + 2 * 576  # attention + MLP + two RMSNorms of one SmolLM2 layer
+    assert depth["paramsAfter"] == 134_515_008 - 6 * layer, depth
+
+
+def test_03_width_vs_depth():
+    code = run("03_width_vs_depth.ipynb")
+    assert {MIME.format(k) for k in ("stamp", "importance-report", "arch-plan", "progress")} | {"text/html"} <= mimes(code)
+    assert short_stamp(code)["env"]["MINITRON_SHORT"] == "1"
+    what = numbers(result(code, "const edited = editor.plan")["text/plain"])
+    assert what["relativeDifference"] < 1e-5, "a masked plan equals its sliced model (float32 rounding)"
+    assert what["maskedPpl"] > what["teacherPpl"], what
+    eq = numbers(result(code, "function matchFfn")["text/plain"])
+    assert eq["maxParamGap"] <= 0.01, eq
+    for k in ("widthMlp", "widthHeadsMlp", "widthChannelsMlp"):
+        assert abs(eq[f"{k}Params"] - eq["depthParams"]) <= 0.01 * eq["depthParams"], (k, eq)
+    assert eq["depthParams"] <= 0.8 * 134_515_008, "the depth candidate removes about a fifth"
+    search = numbers(result(code, "const budget =")["text/plain"])
+    assert search["scored"] == 3 and search["bestParams"] <= search["budget"], search
+    kd = numbers(result(code, "rescoreWithDistillation(")["text/plain"])
+    assert kd["distilled"] == 2 and kd["winnerParams"] <= search["budget"], kd
+    check = numbers(result(code, "check.py")["text/plain"])
+    assert check["maxAbsDiff"] <= 1e-3, "transformers loads the export with the same logits"
+    assert check["ourParams"] == check["transformersParams"] == kd["winnerParams"], check
+
+
 def test_04_distillation():
     code = run("04_distillation.ipynb")
     assert {MIME.format(k) for k in ("stamp", "train-history")} <= mimes(code)
