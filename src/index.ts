@@ -17,7 +17,6 @@ export * from './io/stamp.js';
 export { expectedShapes } from './io/hf_names.js';
 export * from './model/forward.js';
 export * from './model/generate.js';
-export * from './model/init.js';
 export { ropeInvFreq } from './model/rope.js';
 export * from './eval/nll.js';
 export * from './eval/perplexity.js';

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
-import { initParams } from '../../src/model/init.js';
+import { initParams } from '../../src/distill/init.js';
 import { loadModel, readConfig } from '../../src/io/checkpoint.js';
 import { lmLoss } from '../../src/eval/perplexity.js';
 import { GEN, ROOT, setup } from '../helpers.js';
