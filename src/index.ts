@@ -25,6 +25,7 @@ export * from './data/rng.js';
 export * from './data/calibration.js';
 export * from './host/index.js';
 export * from './display/index.js';
+export * from './widgets/index.js';
 export * from './importance/index.js';
 export * from './prune/index.js';
 export * from './distill/index.js';

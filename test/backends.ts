@@ -25,6 +25,8 @@ export interface Tolerance {
   lossGrad: number;
   /** Max |Δlogit| between two of our own forwards (masked vs sliced, exported vs in memory). */
   self: number;
+  /** Max relative error of parameters after optimiser steps (vs torch.optim.AdamW). */
+  step: number;
 }
 
 /**
@@ -33,11 +35,11 @@ export interface Tolerance {
  * transcendental functions, so they get one decade more.
  */
 export const TOLERANCES: Readonly<Record<BackendName, Tolerance>> = {
-  native: { logits: 1e-4, ppl: 1e-4, grad: 1e-4, loss: 1e-5, score: 1e-3, lossGrad: 1e-5, self: 1e-4 },
-  cpu: { logits: 1e-4, ppl: 1e-4, grad: 1e-4, loss: 1e-5, score: 1e-3, lossGrad: 1e-5, self: 1e-4 },
-  wasm: { logits: 1e-4, ppl: 1e-4, grad: 1e-4, loss: 1e-5, score: 1e-3, lossGrad: 1e-5, self: 1e-4 },
-  tensorflow: { logits: 1e-4, ppl: 1e-4, grad: 1e-4, loss: 1e-5, score: 1e-3, lossGrad: 1e-5, self: 1e-4 },
-  webgpu: { logits: 1e-3, ppl: 1e-3, grad: 1e-3, loss: 1e-4, score: 1e-2, lossGrad: 1e-4, self: 1e-3 },
+  native: { logits: 1e-4, ppl: 1e-4, grad: 1e-4, loss: 1e-5, score: 1e-3, lossGrad: 1e-5, self: 1e-4, step: 1e-6 },
+  cpu: { logits: 1e-4, ppl: 1e-4, grad: 1e-4, loss: 1e-5, score: 1e-3, lossGrad: 1e-5, self: 1e-4, step: 1e-6 },
+  wasm: { logits: 1e-4, ppl: 1e-4, grad: 1e-4, loss: 1e-5, score: 1e-3, lossGrad: 1e-5, self: 1e-4, step: 1e-6 },
+  tensorflow: { logits: 1e-4, ppl: 1e-4, grad: 1e-4, loss: 1e-5, score: 1e-3, lossGrad: 1e-5, self: 1e-4, step: 1e-6 },
+  webgpu: { logits: 1e-3, ppl: 1e-3, grad: 1e-3, loss: 1e-4, score: 1e-2, lossGrad: 1e-4, self: 1e-3, step: 1e-5 },
 };
 
 /** A backend under test: its name, tolerances and a `test` that skips (with the reason) when it could not start. */

@@ -13,6 +13,8 @@ import type { ModelSpec, Params } from '../src/types.js';
 export const ROOT = path.resolve(__dirname, '..');
 export const GEN = path.join(ROOT, 'test', 'fixtures', 'gen');
 export const REAL_MODEL = path.join(ROOT, '.cache', 'models', 'smollm2-135m');
+/** The second real model, Gemma 3 270M (scripts/convert_gguf.py gemma3-270m). */
+export const GEMMA_MODEL = path.join(ROOT, '.cache', 'models', 'gemma3-270m');
 export const TINY_MODELS = ['gpt2_tied', 'gpt2_untied', 'llama_gqa', 'llama_tied_headdim', 'llama3_rope', 'mistral_window', 'qwen2_bias', 'qwen3_qknorm', 'gemma3_text', 'phi3_longrope'];
 
 /** Select the default backend once per test file. */

@@ -20,12 +20,14 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import torch
 from safetensors.torch import save_file
-from transformers import (AutoModelForCausalLM, AutoTokenizer, Gemma3ForCausalLM, Gemma3TextConfig, GPT2Config, GPT2LMHeadModel,
+from transformers import (AutoModelForCausalLM, AutoTokenizer, Gemma3Config, Gemma3ForCausalLM, Gemma3ForConditionalGeneration,
+                          Gemma3TextConfig, SiglipVisionConfig, GPT2Config, GPT2LMHeadModel,
                           LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM, Phi3Config, Phi3ForCausalLM,
                           Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REAL = os.path.join(ROOT, ".cache", "models", "smollm2-135m")
+GEMMA = os.path.join(ROOT, ".cache", "models", "gemma3-270m")
 V = 101
 
 TINY = {
@@ -144,6 +146,20 @@ def tiny_fixtures(out: str) -> None:
     with torch.no_grad():
         save_file({"ids": ids.contiguous(), "logits": model(ids).logits.contiguous()}, os.path.join(d, "reference.safetensors"))
     print(f"[fixtures] llama_sharded: {len([f for f in os.listdir(d) if f.endswith('.safetensors')]) - 1} shards")
+    # The text model of a multimodal Gemma 3 checkpoint (weights under language_model.model.*, a tiny vision tower beside).
+    text = Gemma3TextConfig(vocab_size=V, hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
+                            num_key_value_heads=2, head_dim=16, sliding_window=8, sliding_window_pattern=2, max_position_embeddings=128,
+                            pad_token_id=0)
+    vision = SiglipVisionConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2, image_size=28, patch_size=14)
+    torch.manual_seed(11)
+    model = Gemma3ForConditionalGeneration(Gemma3Config(text_config=text, vision_config=vision, mm_tokens_per_image=4, image_token_index=100,
+                                                        boi_token_index=98, eoi_token_index=99)).eval()
+    randomize(model, 11)
+    d = os.path.join(out, "gemma3_multimodal")
+    model.save_pretrained(d)
+    with torch.no_grad():  # text-only ids (below the image tokens)
+        save_file({"ids": (ids % 98).contiguous(), "logits": model(ids % 98).logits.float().contiguous()}, os.path.join(d, "reference.safetensors"))
+    print("[fixtures] gemma3_multimodal: text model of a Gemma 3 multimodal checkpoint")
     # Dtypes: the same values stored as F16, BF16, I32, I64 next to their float32 reading.
     x = torch.randn(3, 5, generator=g) * 3
     t = {"f16": x.half(), "bf16": x.bfloat16(), "f32": x, "i32": torch.arange(-7, 8, dtype=torch.int32).reshape(3, 5),
@@ -180,11 +196,30 @@ def real_fixtures(out: str) -> None:
     print(f"[fixtures] real model: Moby Dick ppl (2048 tokens) {ref['ppl_2048']['ppl']:.4f}")
 
 
+def gemma_fixtures(out: str) -> None:
+    """The second real model (Gemma 3 270M): logits on 32 Moby Dick tokens and the Moby Dick perplexity, as for SmolLM2."""
+    if not os.path.exists(os.path.join(GEMMA, "model.safetensors")):
+        print(f"[fixtures] {GEMMA} missing: skipping Gemma 3 270M fixtures")
+        return
+    tok = AutoTokenizer.from_pretrained(GEMMA)
+    model = AutoModelForCausalLM.from_pretrained(GEMMA, dtype=torch.float32).eval()
+    ids_all = tok(moby_dick_text()[:20000], add_special_tokens=False, return_tensors="pt")["input_ids"]
+    ids = ids_all[:, 1000:1032]
+    with torch.no_grad():
+        logits = model(ids).logits.contiguous()
+    save_file({"ids": ids.contiguous(), "logits": logits}, os.path.join(out, "gemma3_270m_reference.safetensors"))
+    ref = {"ppl_2048": hf_ppl(model, ids_all[:, :2048], 256, 256)}
+    with open(os.path.join(out, "gemma3_270m_reference.json"), "w") as f:
+        json.dump(ref, f, indent=1)
+    print(f"[fixtures] Gemma 3 270M: Moby Dick ppl (2048 tokens) {ref['ppl_2048']['ppl']:.4f}")
+
+
 def main(out: str) -> None:
     h = hashlib.sha1(open(__file__, "rb").read()).hexdigest()
     real_ok = os.path.exists(os.path.join(REAL, "model.safetensors"))
+    gemma_ok = os.path.exists(os.path.join(GEMMA, "model.safetensors"))
     stamp = os.path.join(out, ".stamp")
-    want = f"{h} real={real_ok} torch={torch.__version__}"
+    want = f"{h} real={real_ok} gemma={gemma_ok} torch={torch.__version__}"
     if os.path.exists(stamp) and open(stamp).read() == want:
         print("[fixtures] up to date")
         return
@@ -193,6 +228,7 @@ def main(out: str) -> None:
     torch.set_num_threads(2)
     tiny_fixtures(out)
     real_fixtures(out)
+    gemma_fixtures(out)
     with open(stamp, "w") as f:
         f.write(want)
 

@@ -22,7 +22,8 @@ export interface Connection {
 }
 
 /** What the kernel uses of the preloaded library (absent when dist/ is not built). */
-type Lib = Partial<Pick<typeof Minitron, 'toMimeBundle' | 'displayKindOf' | 'isMimeBundleLike' | 'installHost' | 'QUIET' | 'selectBackend'>>;
+type Lib = Partial<Pick<typeof Minitron, 'toMimeBundle' | 'displayKindOf' | 'isMimeBundleLike' | 'installHost' | 'QUIET' | 'selectBackend'
+  | 'registerWidgetTargets' | 'widgetViewBundle'>>;
 
 export class Kernel {
   private readonly wire: Wire;
@@ -126,6 +127,7 @@ export class Kernel {
       stopSignal: () => als.getStore()?.stop.signal ?? null,
       input: (prompt, password) => this.readInput(prompt, password),
     });
+    this.lib.registerWidgetTargets?.(); // jupyter.widget.control: the front end restores widgets when it connects
   }
 
   /** input_request to the front end that sent the running execute_request; null when it did not allow stdin. */
@@ -187,6 +189,8 @@ export class Kernel {
 
   private bundleFor(value: unknown): Record<string, unknown> {
     const lib = this.lib;
+    const widget = lib.widgetViewBundle?.(value);
+    if (widget) return jsonBundle(widget);
     if (lib.toMimeBundle && ((lib.displayKindOf?.(value) ?? null) !== null || lib.isMimeBundleLike?.(value))) {
       try { return jsonBundle(lib.toMimeBundle(value)); } catch (e) { this.log(`toMimeBundle failed: ${String(e)}`); }
     }

@@ -38,7 +38,7 @@ export function compareFigure(c: ComparisonJson, opts: Partial<CompareFigureOpti
       height: o.height, margin: { l: 60, r: 20, t: 30, b: 44 },
       xaxis: stepAxis(steps.length ? Math.min(...steps) : 0, steps.length ? Math.max(...steps) : 1),
       yaxis: { title: { text: 'loss' }, type: o.logY ? 'log' : 'linear', zeroline: false },
-      legend: { orientation: 'h', x: 0, y: 1.02, xanchor: 'left', yanchor: 'bottom' },
+      showlegend: true, legend: { orientation: 'h', x: 0, y: 1.02, xanchor: 'left', yanchor: 'bottom' },
       uirevision: 'minitron-compare',
     },
     config: { responsive: true, displaylogo: false },

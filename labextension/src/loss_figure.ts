@@ -106,9 +106,10 @@ export function fmt(v: number | undefined): string {
   return Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-4) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
 }
 
-/** A duration as `1h 02m`, `3m 07s` or `12s`. @example fmtDuration(187) // '3m 07s' */
+/** A duration as `1h 02m`, `3m 07s`, `12s` or `0.3s`. @example fmtDuration(187) // '3m 07s' */
 export function fmtDuration(sec: number): string {
   if (!Number.isFinite(sec) || sec < 0) return '–';
+  if (sec < 1) return `${sec.toFixed(1)}s`;
   const s = Math.round(sec), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
   const two = (x: number): string => String(x).padStart(2, '0');
   return h > 0 ? `${h}h ${two(m)}m` : m > 0 ? `${m}m ${two(r)}s` : `${r}s`;

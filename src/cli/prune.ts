@@ -7,7 +7,7 @@ import { validatePlan } from '../prune/validate.js';
 import { exportPruned } from '../prune/export.js';
 import { formatCount, paramCount } from '../prune/count.js';
 import { readJson } from './prune_common.js';
-import { checkOutput } from '../io/paths.js';
+import { checkOutput, folderBytes } from '../io/paths.js';
 import { checkReport } from '../importance/report_check.js';
 import { DEPTH_METRICS } from '../importance/depth_metrics.js';
 import { CliError, intFlag, parseCommand, stringFlags, words } from './flags.js';
@@ -27,7 +27,7 @@ export async function pruneCmd(argv: string[]): Promise<void> {
   if (pos.length !== 1 || !v.out) throw new CliError(PRUNE_USAGE);
   const hasTargets = [v.hidden, v.ffn, v.heads, v.layers, v['drop-layers']].some((x) => x !== undefined);
   if (hasTargets === (v.plan !== undefined)) throw new CliError(`give either target sizes or --plan, not both or neither\n${PRUNE_USAGE}`);
-  checkOutput(v.out, { what: '--out', kind: 'dir', mustNotExist: true, inputs: [pos[0], v.report, v.plan] });
+  checkOutput(v.out, { what: '--out', kind: 'dir', mustNotExist: true, inputs: [pos[0], v.report, v.plan], minFreeBytes: 2 * folderBytes(pos[0], /\.safetensors$/) });
   const report = v.report ? checkReport(readJson<ImportanceReport>(v.report, 'importance-report'), v.report, readConfig(pos[0]).spec) : null;
   await selectBackend();
   const model = await loadModel(pos[0], { requireTokenizer: false });

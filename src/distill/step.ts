@@ -77,7 +77,9 @@ export interface MicroInputs {
 export function usesFusedLoss(inp: MicroInputs): boolean {
   const o = inp.loss, w = o.weights;
   const logitsUsed = w.ce !== 0 || w.kl !== 0 || (w.is !== 0 && o.scaleIsToLogits);
+  // the fused lm_head + loss kernel cannot soft-cap logits (gemma final_logit_softcapping): such students take the plain path
   return (inp.fusedLoss ?? true) && process.env.MINITRON_FUSED !== '0' && inp.forward === modelForward && logitsUsed &&
+    inp.studentSpec.finalLogitSoftcap === undefined &&
     (o.logitLoss === 'forward_kl' || (w.kl === 0 && !(w.is !== 0 && o.scaleIsToLogits)));
 }
 

@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import type { LoadedModel } from '../io/checkpoint.js';
 import { forward, type ForwardOptions } from '../model/forward.js';
 import { nextTokenNll } from './nll.js';
+import { checkTokenIds } from '../io/tokenizer.js';
 
 /**
  * Per-position next-token NLL [B, T-1] for ids [B, T]: -log p(ids[:, t+1] | ids[:, ..t]).
@@ -69,6 +70,7 @@ export async function perplexityOfIds(spec: ModelSpec, params: Params, ids: numb
   if (!(o.seqLen > 1) || !(o.stride > 0) || o.stride > o.seqLen) throw new UsageError(`perplexity: need seqLen > 1 and 0 < stride <= seqLen (got ${o.seqLen}, ${o.stride})`);
   const all = o.maxTokens > 0 ? ids.slice(0, o.maxTokens) : ids;
   if (all.length < 2) throw new UsageError(`perplexity: need at least 2 tokens, got ${all.length}`);
+  checkTokenIds(all, spec.vocabSize, 'perplexity');
   const windows = perplexityWindows(all.length, o.seqLen, o.stride);
   let sum = 0, count = 0;
   for (let i = 0; i < windows.length; ) {

@@ -10,6 +10,7 @@ const STOP: unique symbol = Symbol.for('minitron.host.stop');
 const EDITORS: unique symbol = Symbol.for('minitron.plan.editors');
 const QUIET: unique symbol = Symbol.for('minitron.display.quiet');
 const INPUT: unique symbol = Symbol.for('minitron.host.input');
+const WIDGETS: unique symbol = Symbol.for('minitron.widgets');
 
 /** Symbol.for keys of the host state on globalThis. @example (globalThis as any)[HOST_KEYS.sink] */
 export const HOST_KEYS = {
@@ -25,6 +26,8 @@ export const HOST_KEYS = {
   quiet: QUIET,
   /** The host's line reader for stdin (HostInput). */
   input: INPUT,
+  /** Jupyter widget models alive in this process, by model id (widgets/widget.ts). */
+  widgets: WIDGETS,
 } as const;
 
 /** One field of the host state. @example const k: HostKey = 'sink'; */

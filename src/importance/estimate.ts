@@ -5,6 +5,7 @@ import type { ImportanceReport, ModelLike, ModelSpec } from '../types.js';
 import { ImportanceError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readJsonObject } from '../io/files.js';
+import { checkTokenIds } from '../io/tokenizer.js';
 import { forward } from '../model/forward.js';
 import { ImportanceAccumulator, DEFAULT_ACCUMULATOR_OPTIONS, emptyAccumulatorState, type AccumulatorOptions, type AccumulatorState, type ActivationScores } from './accumulator.js';
 import { contiguousWindows, pplWithout } from './depth.js';
@@ -102,6 +103,7 @@ function blockScores(model: ModelLike, batches: number[][][], o: ImportanceOptio
 export async function estimateImportance(model: ModelLike, batches: number[][][], options: Partial<ImportanceOptions> = {}): Promise<ImportanceReport> {
   const o: ImportanceOptions = { ...DEFAULT_IMPORTANCE_OPTIONS, ...options };
   if (batches.length === 0 || batches[0].length === 0) throw new ImportanceError('expected at least one non-empty batch of token ids');
+  for (const b of batches) for (const row of b) checkTokenIds(row, model.spec.vocabSize, 'importance batches');
   const st = startState(o, model.spec, batches);
   const save = (): void => { if (o.statePath) writeFileAtomic(o.statePath, JSON.stringify(st)); };
   const stop = stopSignal(o.signal);

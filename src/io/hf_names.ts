@@ -36,12 +36,14 @@ function rows(t: HostTensor, from: number, to: number): HostTensor {
 
 /**
  * The prefix under which a checkpoint with these tensor names stores the model: GPT-2 "transformer." or "";
- * "model.language_model." for a Gemma 3 multimodal checkpoint's text model; "model." otherwise.
+ * "language_model.model." (or "model.language_model.") for a Gemma 3 multimodal checkpoint's text model; "model." otherwise.
  * @example hfPrefix(spec, new Set(['wte.weight'])) // '' for a gpt2 spec
  */
 export function hfPrefix(spec: ModelSpec, names: { has(n: string): boolean }): string {
   if (spec.family === 'gpt2') return !names.has('transformer.wte.weight') && names.has('wte.weight') ? '' : 'transformer.';
-  return !names.has('model.embed_tokens.weight') && names.has('model.language_model.embed_tokens.weight') ? 'model.language_model.' : 'model.';
+  if (names.has('model.embed_tokens.weight')) return 'model.';
+  // transformers 5 names the text model model.language_model.*, and saves (as the Hub's Gemma 3 checkpoints hold it) language_model.model.*
+  return ['model.language_model.', 'language_model.model.'].find((p) => names.has(`${p}embed_tokens.weight`)) ?? 'model.';
 }
 
 /** Rows of the fused Phi-3 tensors: [fused name, [from, to), part index] of canonical `sub` (after model.layers.{i}.), or null. */

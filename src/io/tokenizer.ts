@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
-import { CheckpointError } from '../errors.js';
+import { CheckpointError, UsageError } from '../errors.js';
 import { readJsonObject } from './files.js';
 
 /** Text <-> token ids for one checkpoint. @example const tok = loadTokenizer('/m'); tok.encode('Call me Ishmael.') */
@@ -51,5 +51,17 @@ export function loadTokenizer(dir: string): Tokenizer {
     return new Tokenizer(new HfTokenizer(json, config), file);
   } catch (e) {
     throw new CheckpointError(file, `not a usable tokenizer (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+/**
+ * Refuses token ids a model with `vocabSize` rows of embedding cannot look up (tfjs would fail deep inside a gather),
+ * naming where the ids came from and the first bad one.
+ * @example checkTokenIds(ids, spec.vocabSize, 'perplexity ids');
+ */
+export function checkTokenIds(ids: ArrayLike<number>, vocabSize: number, what: string): void {
+  for (let i = 0; i < ids.length; i++) {
+    const t = ids[i];
+    if (!Number.isInteger(t) || t < 0 || t >= vocabSize) throw new UsageError(`${what}: token id ${t} at position ${i} is not in [0, ${vocabSize}) (the model's vocab_size)`);
   }
 }

@@ -31,6 +31,11 @@ export type PlanEditMessage = { action: PlanAction; editorId: string | null; pla
  */
 export type PlanReply = { ok: boolean; plan?: ArchPlan; error?: string; code?: PlanErrorCode; editorId?: string; whatIfPending?: boolean };
 
+/** Where the what-if batch comes from: the editor's evalIds, or seeded random tokens. @example WHATIF_SOURCES[0] // 'evalIds' */
+export const WHATIF_SOURCES = ['evalIds', 'random tokens'] as const;
+/** One of WHATIF_SOURCES. @example const s: WhatIfSource = 'evalIds'; */
+export type WhatIfSource = (typeof WHATIF_SOURCES)[number];
+
 /**
  * The what-if of an applied plan, measured by the kernel on a small cached batch: the masked model's next-token loss
  * and perplexity against the unpruned model's, and the parameter counts (source → planned).
@@ -38,7 +43,7 @@ export type PlanReply = { ok: boolean; plan?: ArchPlan; error?: string; code?: P
  */
 export type PlanWhatIf = {
   loss: number; perplexity: number; baseLoss: number; basePerplexity: number;
-  batch: number; seqLen: number; source: 'evalIds' | 'random tokens'; paramsFrom: number; paramsTarget: number; ms: number;
+  batch: number; seqLen: number; source: WhatIfSource; paramsFrom: number; paramsTarget: number; ms: number;
 };
 
 /** A message the kernel sends after the reply when the editor has a model: the what-if, or why it failed. @example comm.send({ whatIf }) */

@@ -64,6 +64,20 @@ test('config.json -> ModelSpec for qwen3, gemma3_text (and gemma3 text_config), 
   assert.throws(() => specFromConfig({ ...phi, rope_scaling: { type: 'yarn', factor: 2 } }, 'p.json'), /rope_scaling.rope_type/);
 });
 
+test('the text model of a Gemma 3 multimodal checkpoint saves as a gemma3_text checkpoint with the same logits', async () => {
+  const m = await loadModel(path.join(GEN, 'gemma3_multimodal'), { requireTokenizer: false });
+  const out = path.join(tmpDir('gemma3mm'), 'text');
+  await saveCheckpoint(out, m.spec, m.params, { baseConfig: m.config });
+  const cfg = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+  assert.deepEqual([cfg.model_type, cfg.architectures, cfg.text_config, cfg.vision_config], ['gemma3_text', ['Gemma3ForCausalLM'], undefined, undefined]);
+  const back = await loadModel(out, { requireTokenizer: false });
+  assert.deepEqual(back.spec, m.spec);
+  const ids = tf.tensor2d([[1, 5, 9, 2, 7, 3, 8, 4, 6, 10]], [1, 10], 'int32');
+  const [a, b] = [forward(m.spec, m.params, ids), forward(back.spec, back.params, ids)];
+  assert.equal(maxAbsDiff(await a.data(), await b.data()), 0);
+  tf.dispose([a, b, ids, ...Object.values(m.params), ...Object.values(back.params)]);
+});
+
 test('bad configs name the field and what was expected', () => {
   assert.throws(() => specFromConfig({ model_type: 'bert' }, 'x/config.json'),
     (e: unknown) => e instanceof ConfigError && /x\/config.json: field "model_type": expected one of gpt2, llama, mistral, qwen2, qwen3, gemma3_text, phi3, gemma3 \(got "bert"\)/.test(e.message));

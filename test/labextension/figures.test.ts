@@ -120,6 +120,7 @@ test('progress header: step i/N, elapsed, ETA, smoothed tokens/s', () => {
   assert.equal(lossHeader({ kind: 'train-history', rows, totalSteps: 10, elapsedSec: 8 }), 'step 4 / 10 (40%) · elapsed 8s · ETA 12s · 1.20k tok/s · loss 2');
   assert.equal(fmtDuration(187), '3m 07s');
   assert.equal(fmtDuration(3720), '1h 02m');
+  assert.equal(fmtDuration(0.3), '0.3s');
   assert.match(lossHeader({ kind: 'train-history', rows: [] }), /waiting/);
 });
 

@@ -3,7 +3,7 @@
  * chromium: mt.planEditor(plan, { model, evalIds }) on a tiny llama fixture; a target typed and Apply clicked at once
  * (the first click after typing must apply); the kernel's what-if (masked loss / perplexity and parameter change)
  * shows in the editor; a keyboard-only edit (Space on a layer checkbox, Ctrl+Enter) applies too; a later cell reads
- * `ed.plan`; a plain `plan` value is shown read-only with the hint. Skipped when the browser set-up or the built
+ * `ed.plan`; a plain `plan` value is shown read-only with the hint; mt.compare(...) as a cell value renders the comparison. Skipped when the browser set-up or the built
  * library/kernel (dist/, kernel/dist/) or the transformers fixtures (test/fixtures/gen) are missing.
  */
 import { test } from 'node:test';
@@ -30,6 +30,7 @@ const CELLS = [
     'const ed = mt.planEditor(plan, { model, evalIds });'].join('\n'),
   '`ffn ${ed.plan.target.ffnHiddenSize} layers ${ed.plan.keep.layers.join(",")} edits ${ed.edits}`',
   'plan',
+  "mt.compare({ teacher: { perplexity: 12, params: 80_832 }, pruned: { rows: [1, 2, 3].map((step) => ({ step, tokens: 64 * step, loss: 4 - step / 2, lr: 1e-3, tokensPerSec: 640 })), perplexity: 15, params: 59_328 } })",
 ];
 
 test('minitron kernel ↔ lab plan editor: Apply right after typing, what-if, keyboard apply, ed.plan, read-only plain plan', { skip: skip() ?? false, timeout: 300_000 }, async () => {
@@ -83,6 +84,14 @@ test('minitron kernel ↔ lab plan editor: Apply right after typing, what-if, ke
     assert.equal(await plain.locator('.mt-apply').isVisible(), false);
     assert.ok(await plain.locator('input[data-field="ffnHiddenSize"]').isDisabled());
     await page.locator('.jp-Cell').nth(2).screenshot({ path: artifact('e2e-readonly.png') });
+
+    // mt.compare as a cell's value: the comparison plot and results table.
+    await runCell(page, 3);
+    const cmp = page.locator('.jp-Cell').nth(3).locator('.mt-compare');
+    await cmp.locator('.main-svg').first().waitFor({ timeout: 60_000 });
+    assert.equal(await cmp.locator('.legend .traces').count(), 1, 'a single run is named in the legend');
+    assert.deepEqual(await cmp.locator('tbody tr').nth(1).locator('td').allTextContents(), ['pruned', '59.3K', '15', '+25.0%', '192', '0.3s', '2.5']);
+    await page.locator('.jp-Cell').nth(3).screenshot({ path: artifact('e2e-compare.png') });
   } catch (e) {
     const outs = await page.locator('.jp-OutputArea-output').allTextContents().catch(() => []);
     await page.screenshot({ path: artifact('e2e-fail.png') }).catch(() => undefined);

@@ -14,7 +14,7 @@ import { GEN, TINY_MODELS, logitDiff, maxAbsDiff, noLeaks, reference, setup } fr
 import { describeEachBackend } from '../backends.js';
 
 describeEachBackend('tiny models vs transformers', (b) => {
-  for (const name of [...TINY_MODELS, 'llama_sharded']) {
+  for (const name of [...TINY_MODELS, 'llama_sharded', 'gemma3_multimodal']) {
     b.test(`${name}: logits equal transformers' within tolerance`, async () => {
       const dir = path.join(GEN, name);
       const model = await loadModel(dir, { requireTokenizer: false });

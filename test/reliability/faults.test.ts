@@ -157,7 +157,7 @@ describe('read-only and full output file systems', () => {
     } finally { umount(ro); }
   });
 
-  it('a full --out file system is refused before any work (free space < the weights)', { skip: why ?? false }, () => {
+  it('a full --out file system is refused before any work (distill, prune: free space < the weights)', { skip: why ?? false }, () => {
     const full = path.join(f.root, 'full');
     assert.equal(tmpfs(full, 'size=64k'), null);
     try {
@@ -165,6 +165,9 @@ describe('read-only and full output file systems', () => {
       assert.equal(r.status, 1);
       assert.match(r.stderr, /--out .*kd: needs about .* MB free/);
       assert.doesNotMatch(r.stdout, /^step /m);
+      const p = run(['prune', f.model, '--ffn', '40', '--out', path.join(full, 'small')]);
+      assert.equal(p.status, 1);
+      assert.match(p.stderr, /--out .*small: needs about .* MB free/);
       assert.deepEqual(fs.readdirSync(full), []);
     } finally { umount(full); }
   });
