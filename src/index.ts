@@ -20,6 +20,7 @@ export * from './model/generate.js';
 export { ropeInvFreq } from './model/rope.js';
 export * from './eval/nll.js';
 export * from './eval/perplexity.js';
+export * from './eval/tasks.js';
 export * from './data/corpus.js';
 export * from './data/rng.js';
 export * from './data/calibration.js';

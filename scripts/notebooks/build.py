@@ -9,11 +9,15 @@ sys.path.insert(0, os.path.dirname(__file__))
 import nb01_quickstart  # noqa: E402
 import nb02_importance  # noqa: E402
 import nb03_width_vs_depth  # noqa: E402
+import nb04_distillation  # noqa: E402
+import nb05_claims  # noqa: E402
 
 NOTEBOOKS = {
     "01_quickstart.ipynb": nb01_quickstart,
     "02_importance.ipynb": nb02_importance,
     "03_width_vs_depth.ipynb": nb03_width_vs_depth,
+    "04_distillation.ipynb": nb04_distillation,
+    "05_claims.ipynb": nb05_claims,
 }
 
 

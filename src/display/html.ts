@@ -1,17 +1,14 @@
 /** Small HTML/text helpers for the display fallbacks (tables that read well on GitHub and nbviewer). */
+import { formatCount } from '../plan_core/format.js';
 
 /** Escapes &, <, >, " and '. @example escapeHtml('<b>') // '&lt;b&gt;' */
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-/** Formats a number compactly (1234567 → '1.23M'). @example fmtCount(1234567) // '1.23M' */
+/** Formats a count compactly for tables (1234567 → '1.23M'): the plan core's formatCount with two decimals of millions. @example fmtCount(1234567) // '1.23M' */
 export function fmtCount(n: number): string {
-  const a = Math.abs(n);
-  if (a >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
-  if (a >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (a >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
-  return String(n);
+  return formatCount(n, 2);
 }
 
 /** Formats a float with 4 significant digits ('' for undefined). @example fmtNum(0.123456) // '0.1235' */

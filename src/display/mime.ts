@@ -96,8 +96,17 @@ function historyJson(h: TrainHistory & { totalSteps?: unknown; elapsedSec?: unkn
   return out;
 }
 
+/** The first standalone <svg> figure of an HTML fallback, if any: kept as image/svg+xml, the static image that GitHub and nbviewer show. */
+function svgFigure(html: string): string | null {
+  const m = /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*?<\/svg>/.exec(html);
+  return m ? m[0] : null;
+}
+
 function rendered(kind: DisplayKind, json: unknown, r: Rendered): MimeBundle {
-  return { [mimeTypeOf(kind)]: JSON.parse(JSON.stringify(json)), 'text/plain': r.text, 'text/html': r.html };
+  const b: MimeBundle = { [mimeTypeOf(kind)]: JSON.parse(JSON.stringify(json)), 'text/plain': r.text, 'text/html': r.html };
+  const svg = svgFigure(r.html);
+  if (svg !== null) b['image/svg+xml'] = svg;
+  return b;
 }
 
 /**

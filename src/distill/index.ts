@@ -10,3 +10,4 @@ export * from './trainer.js';
 export * from './search_kd.js';
 export * from './teacher_cache.js';
 export * from './cached_kl.js';
+export * from './init.js';

@@ -5,13 +5,9 @@ import type { ModelSpec, Params } from '../types.js';
 import { forward, type ForwardOptions } from '../model/forward.js';
 import { MinitronError } from '../errors.js';
 import { nllFromLogits } from '../eval/nll.js';
+import type { McItem } from '../eval/tasks.js';
 
-/** One tokenised item: the continuation tokens of each choice follow the context tokens. */
-export interface McItem {
-  context: number[];
-  choices: number[][];
-  label: number;
-}
+export type { McItem };
 
 /** Anything with encode (the io Tokenizer fits). */
 export interface Encoder {

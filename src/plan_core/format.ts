@@ -2,13 +2,13 @@
 import { UsageError } from '../errors.js';
 
 /**
- * Formats a parameter count: 134515008 -> "134.5M".
+ * Formats a parameter count: 134515008 -> "134.5M" (millions with `millionDigits` decimals; tables use 2).
  * @example formatCount(60e6) // "60.0M"
  */
-export function formatCount(n: number): string {
+export function formatCount(n: number, millionDigits = 1): string {
   const a = Math.abs(n);
   if (a >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
-  if (a >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (a >= 1e6) return `${(n / 1e6).toFixed(millionDigits)}M`;
   if (a >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
   return String(n);
 }

@@ -17,7 +17,9 @@ export class Layout extends Widget {
 /** A style model of the controls (DescriptionStyle, SliderStyle, ButtonStyle). @example new Style('SliderStyle') */
 export class Style extends Widget {
   constructor(name: 'DescriptionStyle' | 'SliderStyle' | 'ButtonStyle' | 'CheckboxStyle' | 'TextStyle') {
-    super(controlsModel(name, 'StyleView'), { description_width: '' });
+    // Style models live in the controls module, their view (StyleView) in base.
+    const { base, baseVersion } = WIDGET_PROTOCOL;
+    super({ ...controlsModel(name), _view_module: base, _view_module_version: baseVersion, _view_name: 'StyleView' }, { description_width: '' });
   }
 }
 

@@ -2,6 +2,7 @@
  * Every bad input of the table (cases.ts, outputs.ts) run through the CLI in-process: the expected MinitronError
  * class and message, one printed line, inputs unchanged (sha256 of every file under the fixture root) and no
  * leftover output. A few run as real processes to check the exit code, the single line and MINITRON_DEBUG.
+ * MINITRON_SHOW_ERRORS=1 prints each case's error class and message (to review their wording).
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
