@@ -125,17 +125,23 @@ export class Kernel {
       },
       comms: this.comms,
       stopSignal: () => als.getStore()?.stop.signal ?? null,
-      input: (prompt, password) => this.readInput(prompt, password),
+      input: {
+        readLine: (prompt, password) => this.inputParent() && this.stdin!.request(this.inputParent()!, prompt, password),
+        readLineAsync: async (prompt, password) => {
+          const parent = this.inputParent();
+          return parent && this.stdin!.requestAsync(parent, prompt, password, als.getStore()?.stop.signal ?? null);
+        },
+      },
     });
     this.lib.registerWidgetTargets?.(); // jupyter.widget.control: the front end restores widgets when it connects
   }
 
-  /** input_request to the front end that sent the running execute_request; null when it did not allow stdin. */
-  private readInput(prompt: string, password: boolean): string | null {
+  /** The running execute_request when it allowed stdin (output so far flushed), else null. */
+  private inputParent(): Message | null {
     const parent = this.parentFor();
     if (!this.stdin || !parent || parent.header.msg_type !== 'execute_request' || parent.content.allow_stdin !== true) return null;
     this.out.flush();
-    return this.stdin.request(parent, prompt, password);
+    return parent;
   }
 
   /** XPUB: every subscription (duplicates too) is answered with iopub_welcome {subscription}, topic-prefixed when not empty. */

@@ -172,10 +172,10 @@ versus
 **Reading.** What to look for: on the MLP and on the channels, a random choice almost surely removes some of the few
 units with massive activations, and the model breaks (perplexity in the thousands or more); activations keep them.
 Weight magnitude does not know which units the data drives, so nothing protects those units and it can do as badly
-as random. Heads are the least clear-cut axis: every layer loses a third of
-its heads whatever the method, and the head score (size of the head's output) says little about how much the rest of
-the network relies on it — in our short test runs activation scores did *not* beat random choice for heads (the
-summary at the end says what held in this run). These numbers are *before* retraining; distillation recovers much of the gap (notebooks 04 and 05), but a
+as random. Heads are the least clear-cut axis: every layer loses a third of its heads whatever the method, and the
+head score (size of the head's output) says little about how much the rest of the network relies on it — in our short
+test runs activation scores did *not* beat random choice for heads (the summary at the end says what held in this
+run). These numbers are *before* retraining; distillation recovers much of the gap (notebooks 04 and 05), but a
 better start costs fewer tokens.
 
 ## 4. Depth: which layers can go?
@@ -199,7 +199,8 @@ const depthReport = await mt.estimateImportance(teacher, calib, {
   onProgress: (stage: string, done: number, total: number) => depthProgress.set(done / total, stage),
 });
 depthProgress.done();
-depthReport
+// The report renders like the one above; its layer scores are tabulated below.
+({ metrics: Object.keys(depthReport.layers!).join(', '), windowsOf: depthReport.blocks!.k, windows: depthReport.blocks!.scores.length })
 """),
     md("""
 Side by side, with the layers each metric would drop to remove `B.dropLayers` of the 30 layers, and the held-out
@@ -244,14 +245,15 @@ A short, computed summary of this run:
     code("""
 const best = (o: Record<string, number>): string => Object.entries(o).sort((a, b) => a[1] - b[1])[0][0];
 const fmt = (x: number): string => x.toFixed(1);
-[
+const summary = [
   `teacher: held-out perplexity ${fmt(teacherPpl)} on ${B.evalTokens} tokens of Moby Dick`,
   `MLP 1536→1008: activation ${fmt(versus.MLP_activation)}, magnitude ${fmt(versus.MLP_magnitude)}, random ${fmt(versus.MLP_random)}`,
   `heads 9→6: activation ${fmt(versus.heads_activation)}, magnitude ${fmt(versus.heads_magnitude)}, random ${fmt(versus.heads_random)}`,
   `channels 576→448: activation ${fmt(versus.channels_activation)}, magnitude ${fmt(versus.channels_magnitude)}, random ${fmt(versus.channels_random)}`,
   `best aggregation for MLP pruning: ${(() => { const r = aggRows.reduce((a, b) => ((a['what-if PPL'] as number) <= (b['what-if PPL'] as number) ? a : b)); return `${r['over sequence']} over the sequence, ${r['then over batch']} over the batch`; })()}`,
   `best depth choice for ${B.dropLayers} layers: ${best(Object.fromEntries(Object.entries(depthWhatIf).filter(([k]) => k !== 'teacher')))}`,
-].join('\\n')
+];
+mt.display({ 'text/markdown': summary.map((line) => `- ${line}`).join('\\n'), 'text/plain': summary.join('\\n') });
 """),
     stamp_update_cell("defaultPlan"),
     md("""

@@ -5,8 +5,20 @@
 import { MinitronError } from '../errors.js';
 import { HOST_KEYS } from './keys.js';
 
-/** What the host lends: read one line for the running request, or null when that request did not allow stdin. @example installHost({ input: (p, pw) => ask(p, pw) }) */
-export type HostInput = (prompt: string, password: boolean) => string | null;
+/**
+ * What the host lends: read one line for the running request (blocking, and without blocking the host's event loop),
+ * or null when that request did not allow stdin. @example installHost({ input: { readLine: ask, readLineAsync: askLater } })
+ */
+export interface HostInput {
+  readLine(prompt: string, password: boolean): string | null;
+  readLineAsync(prompt: string, password: boolean): Promise<string | null>;
+}
+
+function hostInput(prompt: string): HostInput {
+  const host = (globalThis as { [HOST_KEYS.input]?: HostInput | null })[HOST_KEYS.input];
+  if (!host) throw new StdinError(prompt, 'no-host');
+  return host;
+}
 
 /** Options of input(). @example await mt.input('token: ', { password: true }) */
 export interface InputOptions { password: boolean }
@@ -26,14 +38,15 @@ export class StdinError extends MinitronError {
 /** Reads one line synchronously through the host (the kernel's global prompt() uses this). @example const name = readLine('name? '); */
 export function readLine(prompt: string, opts: Partial<InputOptions> = {}): string {
   const o = { ...INPUT_DEFAULTS, ...opts };
-  const host = (globalThis as { [HOST_KEYS.input]?: HostInput | null })[HOST_KEYS.input];
-  if (!host) throw new StdinError(prompt, 'no-host');
-  const v = host(prompt, o.password);
+  const v = hostInput(prompt).readLine(prompt, o.password);
   if (v === null) throw new StdinError(prompt, 'not-allowed');
   return v;
 }
 
-/** Asks the notebook's user for one line (a password field with { password: true }). @example const token = await mt.input('HF token: ', { password: true }); */
+/** Asks the notebook's user for one line (a password field with { password: true }) without blocking the kernel (an interrupt stops the wait). @example const token = await mt.input('HF token: ', { password: true }); */
 export async function input(prompt: string, opts: Partial<InputOptions> = {}): Promise<string> {
-  return readLine(prompt, opts);
+  const o = { ...INPUT_DEFAULTS, ...opts };
+  const v = await hostInput(prompt).readLineAsync(prompt, o.password);
+  if (v === null) throw new StdinError(prompt, 'not-allowed');
+  return v;
 }

@@ -4,12 +4,13 @@ import { input, installHost, readLine, StdinError } from '../../src/index.js';
 
 test('readLine and input ask the host; null from the host (stdin not allowed) and no host are StdinErrors', async () => {
   const asked: [string, boolean][] = [];
-  installHost({ input: (p, pw) => { asked.push([p, pw]); return pw ? 'secret' : 'ada'; } });
+  const answer = (p: string, pw: boolean): string => { asked.push([p, pw]); return pw ? 'secret' : 'ada'; };
+  installHost({ input: { readLine: answer, readLineAsync: async (p, pw) => answer(p, pw) } });
   try {
     assert.equal(readLine('name? '), 'ada');
     assert.equal(await input('token: ', { password: true }), 'secret');
     assert.deepEqual(asked, [['name? ', false], ['token: ', true]]);
-    installHost({ input: () => null });
+    installHost({ input: { readLine: () => null, readLineAsync: async () => null } });
     assert.throws(() => readLine('x'), (e: unknown) => e instanceof StdinError && /does not allow stdin/.test(e.message));
     installHost({ input: null });
     await assert.rejects(input('y'), (e: unknown) => e instanceof StdinError && /none is installed/.test(e.message));

@@ -438,3 +438,20 @@ def test_full_stack_with_debug_env():
         assert "Error: debug me" in tb and "tslab" in tb
     finally:
         kutil.stop(km, kc)
+
+
+def test_interrupt_while_waiting_for_input(kernel):
+    km, kc = kernel
+    kutil.drain(kc)
+    msg_id = kc.execute("await new Promise((r) => setTimeout(r, 10));\nconst never = await mt.input('waiting: ');", allow_stdin=True)
+    assert kc.get_stdin_msg(timeout=30)["content"]["prompt"] == "waiting: "
+    kc.control_channel.send(kc.session.msg("interrupt_request", {}))
+    reply, _ = kutil.collect(kc, msg_id, timeout=20)
+    assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "Interrupted"
+    # A late answer to the abandoned request is ignored; the next prompt gets its own.
+    kc.input("late")
+    time.sleep(0.5)
+    msg_id = kc.execute("prompt('again? ')", allow_stdin=True)
+    assert kc.get_stdin_msg(timeout=30)["content"]["prompt"] == "again? "
+    kc.input("fresh")
+    assert result_text(kutil.collect(kc, msg_id)[1]) == "'fresh'"
