@@ -122,3 +122,17 @@ def test_04_distillation():
     for name in ("KD (forward KL)", "CE only", "KD + CE", "KD + states", "KD τ = 2", "KD top-64"):
         assert name in text, (name, text)
 
+
+
+def test_05_claims():
+    code = run("05_claims.ipynb")
+    assert {MIME.format(k) for k in ("stamp", "train-history")} <= mimes(code)
+    sizes = numbers(result(code, "const plans = {")["text/plain"])
+    assert sizes["droppedLayers"] == 8 and sizes["sizeGap"] < 0.01, sizes
+    before = numbers(result(code, "const beforeRetraining")["text/plain"])
+    assert before["teacher"] < min(before["activation"], before["magnitude"], before["random"]), before
+    table = re.sub(r"\x1b\[[0-9;]*m", "", result(code, "const rows = [")["text/plain"])
+    for name in ("teacher", "width + KD", "depth + KD", "width + CE only", "width, from scratch + KD"):
+        assert name in table, (name, table)
+    acc = [float(x) for x in re.findall(r"(?:lastWordAcc|continuationAcc):\s*([\d.]+)", table)]
+    assert len(acc) == 10 and all(0 <= a <= 1 for a in acc), acc
