@@ -4,6 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec, Params } from '../types.js';
 import { forward } from './forward.js';
+import { checkTokenIds } from '../io/tokenizer.js';
+import { UsageError } from '../errors.js';
 
 /** Options of generate. */
 export interface GenerateOptions {
@@ -19,6 +21,9 @@ export const DEFAULT_GENERATE_OPTIONS: GenerateOptions = { maxNewTokens: 20, sto
  */
 export async function generate(spec: ModelSpec, params: Params, prompt: number[], options: Partial<GenerateOptions> = {}): Promise<number[]> {
   const o = { ...DEFAULT_GENERATE_OPTIONS, ...options };
+  if (prompt.length === 0) throw new UsageError('generate: the prompt has no token; expected at least one id (e.g. the BOS token)');
+  checkTokenIds(prompt, spec.vocabSize, 'generate prompt');
+  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 0) throw new UsageError(`generate: maxNewTokens must be an integer >= 0, got ${o.maxNewTokens}`);
   const stop = o.stopToken ?? spec.eosTokenId;
   const seq = [...prompt];
   const out: number[] = [];
