@@ -7,6 +7,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 KERNEL_NAME = "minitron"
 # A folder without node_modules: the kernel must bring `mt` and `tf` itself.
@@ -32,3 +34,20 @@ def _install_spec() -> None:
 _install_spec()
 atexit.register(shutil.rmtree, _SPEC_PREFIX, True)
 atexit.register(shutil.rmtree, NOTEBOOK_DIR, True)
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    """One minitron kernel per test module (started from the private kernelspec above)."""
+    import kutil  # imported here: kutil reads this module's constants
+    km, kc = kutil.start()
+    yield km, kc
+    kutil.stop(km, kc)
+
+
+@pytest.fixture()
+def kc(kernel):
+    """The module's kernel client, its queues drained before each test."""
+    import kutil
+    kutil.drain(kernel[1])
+    return kernel[1]

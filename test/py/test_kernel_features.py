@@ -14,19 +14,6 @@ SPEC = ("{ family: 'llama', vocabSize: 100, hiddenSize: 64, numLayers: 2, numHea
         "mlpBias: false, slidingWindow: null, bosTokenId: null, eosTokenId: null }")
 
 
-@pytest.fixture(scope="module")
-def kernel():
-    km, kc = kutil.start()
-    yield km, kc
-    kutil.stop(km, kc)
-
-
-@pytest.fixture()
-def kc(kernel):
-    kutil.drain(kernel[1])
-    return kernel[1]
-
-
 def iopub_until(kc, pred, timeout=30):
     """Reads iopub until pred(msg) is true; returns that message."""
     deadline = time.monotonic() + timeout

@@ -79,19 +79,6 @@ REQUIRED = {
 LANGUAGE_INFO = {"name", "version", "mimetype", "file_extension", "pygments_lexer", "codemirror_mode", "nbconvert_exporter"}
 
 
-@pytest.fixture(scope="module")
-def kernel():
-    km, kc = kutil.start()
-    yield km, kc
-    kutil.stop(km, kc)
-
-
-@pytest.fixture()
-def kc(kernel):
-    kutil.drain(kernel[1])
-    return kernel[1]
-
-
 def request(kc, msg_type, content, channel="shell"):
     """Sends a request on shell or control and returns its validated reply."""
     msg = kc.session.msg(msg_type, content)

@@ -13,19 +13,6 @@ from kutil import execute, of_type, result_text
 VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 
 
-@pytest.fixture(scope="module")
-def kernel():
-    km, kc = kutil.start()
-    yield km, kc
-    kutil.stop(km, kc)
-
-
-@pytest.fixture()
-def kc(kernel):
-    kutil.drain(kernel[1])
-    return kernel[1]
-
-
 def send_comm(kc, comm_id, data, buffers=None):
     msg = kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data})
     if buffers:
