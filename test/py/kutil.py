@@ -64,3 +64,12 @@ def result_text(outputs: list[dict[str, Any]]) -> str:
     res = of_type(outputs, "execute_result")
     assert res, f"no execute_result in {outputs}"
     return res[-1]["content"]["data"]["text/plain"]
+
+
+def iopub_until(kc, pred, timeout=30):
+    """Reads iopub until pred(msg) is true; returns that message (queue.Empty after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+        if pred(msg):
+            return msg

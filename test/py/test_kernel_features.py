@@ -6,21 +6,12 @@ from queue import Empty
 import pytest
 
 import kutil
-from kutil import execute, of_type, result_text
+from kutil import execute, iopub_until, of_type, result_text
 
 SPEC = ("{ family: 'llama', vocabSize: 100, hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, "
         "ffnHiddenSize: 128, activation: 'silu', mlpType: 'gated', normType: 'rmsnorm', normEps: 1e-5, positional: 'rope', "
         "ropeTheta: 10000, ropeScaling: null, maxPositions: 128, tiedEmbeddings: true, qkvBias: false, oBias: false, "
         "mlpBias: false, slidingWindow: null, bosTokenId: null, eosTokenId: null }")
-
-
-def iopub_until(kc, pred, timeout=30):
-    """Reads iopub until pred(msg) is true; returns that message."""
-    deadline = time.monotonic() + timeout
-    while True:
-        msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
-        if pred(msg):
-            return msg
 
 
 def send_shell(kc, msg_type, content):

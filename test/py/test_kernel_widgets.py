@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 import kutil
-from kutil import execute, of_type, result_text
+from kutil import execute, iopub_until, of_type, result_text
 
 VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -19,14 +19,6 @@ def send_comm(kc, comm_id, data, buffers=None):
         msg["buffers"] = buffers
     kc.shell_channel.send(msg)
     return msg["header"]["msg_id"]
-
-
-def iopub_until(kc, pred, timeout=30):
-    deadline = time.monotonic() + timeout
-    while True:
-        msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
-        if pred(msg):
-            return msg
 
 
 def opened(out, model_name):
