@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import { LOSS_TERMS, LOSS_TERM_NAMES, type LossTerm, type TrainRow } from '../types.js';
 import { loadModel, readConfig, saveCheckpoint, type LoadedModel } from '../io/checkpoint.js';
 import { checkSeqLen } from '../io/config.js';
-import { recoverStaleSiblings } from '../io/atomic.js';
+import { recoverStaleSiblings, writeFileAtomic } from '../io/atomic.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { perplexityOfIds } from '../eval/perplexity.js';
@@ -53,6 +53,21 @@ interface DistillArgs {
   mode: DistillMode;
   v: Readonly<Partial<Record<string, string>>>;
   resume: boolean;
+  /** --resume of a run whose export already landed in --out (killed after saving it): nothing left to train. */
+  exported: boolean;
+}
+
+/** The marker beside the training checkpoint saying which --out holds this run's final export. */
+const exportMarker = (stateDir: string): string => path.join(stateDir, 'exported.json');
+
+/** True when the state folder records that this run's export landed in `out` and `out` is still there. */
+function exportLanded(stateDir: string, out: string): boolean {
+  try {
+    const m = JSON.parse(fs.readFileSync(exportMarker(stateDir), 'utf8')) as { out?: unknown };
+    return m.out === path.resolve(out) && fs.existsSync(path.join(out, 'config.json'));
+  } catch {
+    return false;
+  }
 }
 
 function parseDistillArgs(argv: string[]): DistillArgs | null {
@@ -64,14 +79,15 @@ function parseDistillArgs(argv: string[]): DistillArgs | null {
   if (!v.student || !v.data || !v.out || !v.steps || (mode === 'kd' && !v.teacher && !v['teacher-cache'])) throw new UsageError(DISTILL_USAGE);
   const stateDir = v.state ?? `${v.out}.state`;
   for (const f of [v.data, v.eval]) if (f) checkReadableFile(f, 'a text file');
-  checkDistillOutputs(v.out, stateDir, [v.teacher, v.student, v.data, v.eval, v['teacher-cache']], intFlag('--checkpoint-every', v['checkpoint-every'], 50, 0) > 0);
+  const exported = (parsed.switches.resume ?? false) && exportLanded(stateDir, v.out);
+  if (!exported) checkDistillOutputs(v.out, stateDir, [v.teacher, v.student, v.data, v.eval, v['teacher-cache']], intFlag('--checkpoint-every', v['checkpoint-every'], 50, 0) > 0);
   const seqLen = intFlag('--seq-len', v['seq-len'], 256);
   for (const dir of [v.student, mode === 'kd' ? v.teacher : null]) if (dir) checkSeqLen(readConfig(dir).spec, seqLen, path.join(dir, 'config.json'));
   for (const line of recoverStaleSiblings(path.join(stateDir, 'checkpoint'))) console.error(`[minitron] ${line}`);
   if (parsed.switches.resume && !fs.existsSync(path.join(stateDir, 'checkpoint'))) {
     throw new UsageError(`--resume: no checkpoint in ${path.join(stateDir, 'checkpoint')} (expected one from an earlier run with this --state)`);
   }
-  return { teacherDir: v.teacher ?? null, teacherCache: v['teacher-cache'] ?? null, studentDir: v.student, dataFile: v.data, evalFile: v.eval ?? v.data, out: v.out, mode, v, resume: parsed.switches.resume ?? false };
+  return { teacherDir: v.teacher ?? null, teacherCache: v['teacher-cache'] ?? null, studentDir: v.student, dataFile: v.data, evalFile: v.eval ?? v.data, out: v.out, mode, v, resume: parsed.switches.resume ?? false, exported };
 }
 
 /** --out and --state: clear of every input and of each other, writable, with room for the weights, before any work. */
@@ -134,10 +150,26 @@ async function finish(a: DistillArgs, r: DistillResult, student: LoadedModel, ev
     process.exitCode = 130;
     return;
   }
+  // the marker goes first: the export is renamed into place whole, so "marker and --out/config.json" means it landed
+  if (r.checkpoint !== null) writeFileAtomic(exportMarker(a.v.state ?? `${a.out}.state`), JSON.stringify({ out: path.resolve(a.out), step: r.step }));
   await saveCheckpoint(a.out, student.spec, r.params, { tokenizerFrom: student.dir, baseConfig: student.config });
   console.log(`saved ${a.out}`);
   const ppl = await perplexityOfIds(student.spec, r.params, evalIds, { seqLen, stride: seqLen, batch });
   console.log(`eval_ppl ${ppl.ppl.toFixed(6)}`);
+}
+
+/** --resume after the export landed (the run was killed while measuring it): say so and measure the export. */
+async function reportLanded(a: DistillArgs): Promise<void> {
+  console.log(`already finished: ${a.out} holds this run's export (see ${exportMarker(a.v.state ?? `${a.out}.state`)})`);
+  const m = await loadModel(a.out);
+  try {
+    const evalIds = encodeText(m, a.evalFile, intFlag('--eval-tokens', a.v['eval-tokens'], 16384, 0));
+    const seqLen = intFlag('--seq-len', a.v['seq-len'], DEFAULT_DISTILL_OPTIONS.seqLen);
+    const ppl = await perplexityOfIds(m.spec, m.params, evalIds, { seqLen, stride: seqLen, batch: intFlag('--batch', a.v.batch, DEFAULT_DISTILL_OPTIONS.batch) });
+    console.log(`eval_ppl ${ppl.ppl.toFixed(6)}`);
+  } finally {
+    tf.dispose(Object.values(m.params));
+  }
 }
 
 /** Runs `minitron distill`; prints progress lines and `eval_ppl <value>` last. @example await distillCmd(['--teacher', 't', '--student', 's', '--data', 'd.txt', '--steps', '10', '--out', 'o']) */
@@ -146,6 +178,7 @@ export async function distillCmd(argv: string[]): Promise<void> {
   if (!a) return;
   const backend = await selectBackend();
   console.error(`[minitron] backend ${backend.name} (${backend.reason})`);
+  if (a.exported) return reportLanded(a);
   const student = await loadModel(a.studentDir);
   const teacher = a.mode === 'kd' && a.teacherDir && !a.teacherCache ? await loadModel(a.teacherDir) : null;
   try {

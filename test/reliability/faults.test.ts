@@ -89,9 +89,29 @@ describe('killed runs resume exactly', () => {
       const r = run(args(out, state, '--resume'));
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(losses(state), straight);
-      assert.deepEqual(fs.readdirSync(state).filter((n) => n !== 'checkpoint'), [], 'no temporary folders left');
+      assert.deepEqual(fs.readdirSync(state).filter((n) => n !== 'checkpoint' && n !== 'exported.json'), [], 'no temporary folders left');
     });
   }
+
+  it('--resume of a run whose export landed (killed while measuring it) trains nothing and measures the export', () => {
+    const out = path.join(f.root, 'straight'), state = `${out}.state`;
+    const before = snapshot(out);
+    const r = run(args(out, state, '--resume'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /already finished: .*straight holds this run's export/);
+    assert.doesNotMatch(r.stdout, /step \d+\/6/);
+    assert.match(r.stdout, /eval_ppl \d+\.\d+\s*$/);
+    assert.deepEqual(diffSnapshots(before, snapshot(out)), [], 'the export is left as it was');
+    assert.deepEqual(losses(state), straight);
+  });
+
+  it('--resume with another --out than the landed export still refuses an existing folder', () => {
+    const out = path.join(f.root, 'straight'), other = path.join(f.root, 'int-other');
+    fs.mkdirSync(other, { recursive: true });
+    const r = run(args(other, `${out}.state`, '--resume'));
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /--out .*int-other: already exists/);
+  });
 
   it('SIGINT stops at a step boundary (exit 130) with a resumable state; --resume gives identical losses', async () => {
     const out = path.join(f.root, 'int'), state = `${out}.state`;
