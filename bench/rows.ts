@@ -2,10 +2,12 @@
  * This project's side of each benchmark row, run in a child process (one row per process, so peak RSS is per row):
  *   node --import tsx bench/rows.ts <row> <outDir> [backend]
  * Prints one JSON line. Rows: sgemm, tiny_step, real_forward, real_distill (fused lm_head + KL, the trainer's default),
- * real_distill_unfused (student logits materialised, then klDivLogits).
+ * real_distill_unfused (student logits materialised, then klDivLogits), real_distill_cached (the teacher read from a top-64
+ * cache written once by cacheTeacher before timing, fused with the student's lm_head: what `distill --teacher-cache` runs).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, loadNativeAddon, type BackendRequest } from '../src/backend/index.js';
 import { TINY_DEFAULT, tinyParamShapes, distillStep, adamW, adamWUpdate } from './tiny_model.js';
@@ -14,6 +16,8 @@ import { linearDistillLoss } from '../src/backend/fused_loss.js';
 import { bufferPool } from '../src/backend/buffer_pool.js';
 import { loadModel } from '../src/io/checkpoint.js';
 import { forward, forwardHidden, lmHeadWeight } from '../src/model/forward.js';
+import { cacheTeacher, TeacherCache } from '../src/distill/teacher_cache.js';
+import { cachedTeacherTensors } from '../src/distill/cached_kl.js';
 import { ImportanceAccumulator } from '../src/importance/accumulator.js';
 import type { ModelSpec, Params } from '../src/types.js';
 
@@ -135,12 +139,24 @@ export interface RealDistill {
   step(phases?: DistillPhases): number;
 }
 
+/** How a real distillation step meets its teacher: live and fused with the lm_head, live unfused, or a top-k cache (fused). */
+export type TeacherMode = 'fused' | 'unfused' | 'cached';
+
+/** The teacher's top-64 cache of the ids [B*T] (one window per row), written once to a temporary folder. */
+async function teacherCacheOf(m: { spec: ModelSpec; params: Params }, ids: Int32Array, B: number, T: number): Promise<TeacherCache> {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'minitron-bench-')), 'cache');
+  await cacheTeacher(m, ids, dir, { seqLen: T, topK: 64, maxWindows: B });
+  process.on('exit', () => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
+  return TeacherCache.open(dir);
+}
+
 /**
- * Loads the teacher, slices the half-width student and returns its train step on fixed ids [B, T]; `fused` (default)
- * runs the student's lm_head and the KL as one op (linearDistillLoss), else logits then klDivLogits.
+ * Loads the teacher, slices the half-width student and returns its train step on fixed ids [B, T]; mode 'fused'
+ * (default) runs the student's lm_head and the KL as one op (linearDistillLoss), 'unfused' logits then klDivLogits,
+ * 'cached' reads the teacher's top-64 cache (written before any step) instead of running it.
  * @example const d = await realDistillStep(8, 256); const loss = d.step();
  */
-export async function realDistillStep(B: number, T: number, fused = true): Promise<RealDistill> {
+export async function realDistillStep(B: number, T: number, mode: TeacherMode = 'fused'): Promise<RealDistill> {
   const m = await loadModel(REAL_MODEL_DIR);
   const st = halfWidth(m.spec, m.params);
   const names = Object.keys(st.params);
@@ -149,31 +165,38 @@ export async function realDistillStep(B: number, T: number, fused = true): Promi
   const opt = adamW(vars, 1e-4, 0.01);
   const ids = tf.tensor2d(benchIds(B, T, m.spec.vocabSize), [B, T], 'int32');
   const V = m.spec.vocabSize;
+  const cache = mode === 'cached' ? await teacherCacheOf(m, benchIds(B, T, V), B, T) : null;
+  const windows = Array.from({ length: B }, (_, i) => i);
   const step = (phases?: DistillPhases): number => {
     let t0 = now();
-    const tl = tf.tidy(() => tf.reshape(forward(m.spec, m.params, ids), [B * T, V]) as tf.Tensor2D); // [B*T, V]
+    const cached = cache ? cachedTeacherTensors(cache.batch(windows)) : null; // values, indices [B*T, 64], lse [B*T]
+    const tl = cached ? null : tf.tidy(() => tf.reshape(forward(m.spec, m.params, ids), [B * T, V]) as tf.Tensor2D); // [B*T, V]
     if (phases) { phases.teacher = now() - t0; t0 = now(); }
-    const { value, grads } = tf.variableGrads(() => (fused
-      ? linearDistillLoss(forwardHidden(st.spec, sp, ids), lmHeadWeight(st.spec, sp), { kind: 'logits', logits: tl }, null).total
-      : klDivLogits(tl, tf.reshape(forward(st.spec, sp, ids), [B * T, V]))), vars);
+    const teacher = cached ? { kind: 'topk' as const, ...cached } : { kind: 'logits' as const, logits: tl! };
+    const { value, grads } = tf.variableGrads(() => (mode !== 'unfused'
+      ? linearDistillLoss(forwardHidden(st.spec, sp, ids), lmHeadWeight(st.spec, sp), teacher, null).total
+      : klDivLogits(tl!, tf.reshape(forward(st.spec, sp, ids), [B * T, V]))), vars);
     if (phases) { phases.studentFwdBwd = now() - t0; t0 = now(); }
     adamWUpdate(opt, vars, grads);
     if (phases) phases.adamw = now() - t0;
     const loss = value.dataSync()[0];
-    tf.dispose([tl, value, grads]);
+    tf.dispose([...(tl ? [tl] : []), ...(cached ? Object.values(cached) : []), value, grads]);
     return loss;
   };
   return { studentSpec: st.spec, step };
 }
 
-async function realDistill(B: number, T: number, warmup: number, iters: number, fused: boolean): Promise<Record<string, unknown>> {
-  const d = await realDistillStep(B, T, fused);
+async function realDistill(B: number, T: number, warmup: number, iters: number, mode: TeacherMode): Promise<Record<string, unknown>> {
+  const d = await realDistillStep(B, T, mode);
   const losses: number[] = [];
   const t = timeIt(() => { losses.push(d.step()); }, warmup, iters);
   const { droppedBytes, collections, collectMs } = bufferPool().getStats();
-  return { B, T, warmup, iters, fused, studentHidden: d.studentSpec.hiddenSize, studentFfn: d.studentSpec.ffnHiddenSize, stepMs: t.medianMs,
+  return { B, T, warmup, iters, mode, studentHidden: d.studentSpec.hiddenSize, studentFfn: d.studentSpec.ffnHiddenSize, stepMs: t.medianMs,
     allMs: t.allMs, tokensPerS: (B * T) / (t.medianMs / 1000), firstLosses: losses.slice(0, 2), droppedMB: droppedBytes / 2 ** 20, collections, collectMs, drops: (globalThis as any).__drops };
 }
+
+/** The real distillation rows and how each meets its teacher. */
+const DISTILL_ROWS: Record<string, TeacherMode> = { real_distill: 'fused', real_distill_unfused: 'unfused', real_distill_cached: 'cached' };
 
 async function main(): Promise<void> {
   const [row, dir, backend = 'native'] = process.argv.slice(2);
@@ -183,9 +206,9 @@ async function main(): Promise<void> {
   if (row === 'sgemm') res = sgemm();
   else if (row === 'tiny_step') res = tinyStep(path.join(dir, 'tiny'));
   else if (row === 'real_forward') res = await realForward(8, 256);
-  else if (row === 'real_distill' || row === 'real_distill_unfused') res = await realDistill(Number(process.env.BENCH_B ?? 8), Number(process.env.BENCH_T ?? 256),
-    Number(process.env.BENCH_WARMUP ?? 2), Number(process.env.BENCH_ITERS ?? 3), row === 'real_distill');
-  else throw new Error(`bench/rows.ts: unknown row '${row}', expected sgemm | tiny_step | real_forward | real_distill | real_distill_unfused`);
+  else if (row in DISTILL_ROWS) res = await realDistill(Number(process.env.BENCH_B ?? 8), Number(process.env.BENCH_T ?? 256),
+    Number(process.env.BENCH_WARMUP ?? 2), Number(process.env.BENCH_ITERS ?? 3), DISTILL_ROWS[row] as TeacherMode);
+  else throw new Error(`bench/rows.ts: unknown row '${row}', expected sgemm | tiny_step | real_forward | ${Object.keys(DISTILL_ROWS).join(' | ')}`);
   const openblas = loadNativeAddon().addon?.info().config.trim() ?? null;
   const v8Flags = process.execArgv.filter((a) => a.startsWith('--') && a !== '--import');
   process.stdout.write(JSON.stringify({ row, backend: info.name, openblas, v8Flags, ...res, wallS: (now() - t0) / 1000, peakRssMB: peakRssMB() }) + '\n');

@@ -7,7 +7,8 @@
  * Rows: sgemm (1024² matmul), tiny_step (2-layer D256 distillation step), real_forward (SmolLM2-135M, 8×256),
  * real_distill (teacher 135M, student at half width, 8×256, the student's lm_head fused with the KL as the trainer runs it;
  * BENCH_B / BENCH_T change the batch, median of BENCH_ITERS=3 steps after BENCH_WARMUP=2, both sides), real_distill_unfused
- * (the same step with the student's logits materialised). Our children of the training rows start with the flags of
+ * (the same step with the student's logits materialised), real_distill_cached (the teacher read from a top-64 cache written
+ * before timing, fused with the student's lm_head; reported also as a ratio to the live real_distill step). Our children of the training rows start with the flags of
  * `minitron distill` (V8_TRAIN_FLAGS, src/backend/v8_gc.ts), the others without; a row name ending in `+bgc` starts ours
  * without them (V8's background GC threads), one ending in `+stgc` with them, for before/after figures. PyTorch runs
  * once per base row.
@@ -22,12 +23,12 @@ import { V8_TRAIN_FLAGS } from '../src/backend/v8_gc.js';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'bench', 'out');
-const BASE_ROWS = ['sgemm', 'tiny_step', 'real_forward', 'real_distill', 'real_distill_unfused'];
-const TRAIN_ROWS = ['tiny_step', 'real_distill', 'real_distill_unfused'];
-const ALL_ROWS = ['sgemm', 'tiny_step', 'real_forward', 'real_forward+stgc', 'real_distill_unfused+bgc', 'real_distill+bgc', 'real_distill'];
+const BASE_ROWS = ['sgemm', 'tiny_step', 'real_forward', 'real_distill', 'real_distill_unfused', 'real_distill_cached'];
+const TRAIN_ROWS = ['tiny_step', 'real_distill', 'real_distill_unfused', 'real_distill_cached'];
+const ALL_ROWS = ['sgemm', 'tiny_step', 'real_forward', 'real_forward+stgc', 'real_distill_unfused+bgc', 'real_distill+bgc', 'real_distill', 'real_distill_cached'];
 const baseRow = (row: string): string => row.replace(/\+(bgc|stgc)$/, '');
 /** The PyTorch row that a row of ours is compared with. */
-const torchRow = (row: string): string => baseRow(row).replace(/_unfused$/, '');
+const torchRow = (row: string): string => baseRow(row).replace(/_(unfused|cached)$/, '');
 /** Node flags of our child for a row. */
 const nodeFlags = (row: string): string[] =>
   row.endsWith('+stgc') || (TRAIN_ROWS.includes(baseRow(row)) && !row.endsWith('+bgc')) ? [...V8_TRAIN_FLAGS] : [];
@@ -87,6 +88,14 @@ function summarise(row: string, ours: Row, torch: Row): { line: string; ratios: 
   return { line, ratios };
 }
 
+/** The cached-teacher step's time over the live (fused) step's, when both rows ran (goal ≤ 0.6). */
+function cachedOverLive(rows: Record<string, { ours: Row; ratios?: Record<string, number> }>): void {
+  const live = rows.real_distill?.ours.stepMs, cached = rows.real_distill_cached?.ours.stepMs;
+  if (typeof live !== 'number' || typeof cached !== 'number') return;
+  rows.real_distill_cached.ratios = { ...rows.real_distill_cached.ratios, cachedOverLive: cached / live };
+  console.log(`[bench] cached-teacher step / live-teacher step: ${f(cached, 0)} / ${f(live, 0)} ms = ${f(cached / live, 2)} (goal ≤ 0.60)`);
+}
+
 async function main(): Promise<void> {
   const rows = arg('rows', ALL_ROWS.join(',')).split(',').filter(Boolean);
   const backend = arg('backend', 'auto');
@@ -115,6 +124,7 @@ async function main(): Promise<void> {
     console.log(`[bench] ${line}  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     (report.rows as Record<string, unknown>)[row] = { ours, torch, ratios };
   }
+  cachedOverLive(report.rows as Record<string, { ours: Row }>);
   const file = path.join(OUT, `report-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify(report, null, 2));
   fs.writeFileSync(path.join(OUT, 'latest.json'), JSON.stringify(report, null, 2));

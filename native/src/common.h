@@ -142,5 +142,6 @@ napi_value AttentionGrad(napi_env, napi_callback_info);
 napi_value SeqAggregate(napi_env, napi_callback_info);
 napi_value CosineSum(napi_env, napi_callback_info);
 napi_value LinearLoss(napi_env, napi_callback_info);
+napi_value LinearLossTopK(napi_env, napi_callback_info);
 
 }  // namespace mt

@@ -5,8 +5,11 @@
 // to dH. Loss = klW·τ²·mean_rows KL(p_teacher ‖ softmax(S/τ)) + ceW·mean_valid CE(softmax(S), target).
 //
 // The teacher enters only through per-row constants (log-sum-exp of t/τ and Σ p·t/τ) and p over a chunk
-// (Teacher below). A cached top-k teacher would supply the same two things from its top-k logits (p zero
-// elsewhere), so it plugs in as another Teacher without touching the passes.
+// (Teacher below). A cached top-k teacher (TopK below: the teacher's top-k logits and full log-sum-exp, τ = 1) gives
+// the KL between the (k + 1)-outcome distributions "each of the k tokens, or the rest": pass 1 also gathers the
+// student's logits at the k ids; per row, with q = softmax(S), QK = Σ_k q, PK = Σ_k p, pRest = 1 − PK,
+// qRest = 1 − QK, the logit gradient is α·q everywhere plus (β·q − p) at the k ids, α = PK − QK·pRest/qRest,
+// β = pRest/qRest (α = PK, β = 0 where qRest is clamped at 1e-12).
 #include "common.h"
 #include <cblas.h>
 
@@ -74,6 +77,18 @@ struct Teacher {
   }
 };
 
+// Cached top-k teacher: values/ids [N, K], lse [N] (τ = 1).
+struct TopK {
+  const float *v = nullptr, *lse = nullptr;
+  const int32_t *ids = nullptr;
+  size_t K = 0;
+  std::vector<float> sK;              // [N, K] student logits at the ids (pass 1)
+  std::vector<float> alpha, beta;     // [N] gradient coefficients (see the file comment)
+  std::vector<double> kl;             // [N] per-row KL
+  bool present() const { return v != nullptr; }
+  float p(size_t r, size_t k) const { return vexp(v[r * K + k] - lse[r]); }
+};
+
 struct Problem {
   const float *h = nullptr, *w = nullptr;
   const int32_t *tg = nullptr;  // [N] target ids, < 0 = no target; null = no CE
@@ -81,6 +96,7 @@ struct Problem {
   float invTau = 1;
   double klW = 0, ceW = 0;
   Teacher teacher;
+  TopK topk;
   size_t nValid = 0;
   // Per-row running state: m/z of S/τ, m1/z1 of S (CE at τ = 1), Σ p·S/τ, target logit.
   std::vector<float> m, z, m1, z1, sTarget;
@@ -111,13 +127,54 @@ void statsTile(Problem &P, const float *S, size_t r0, size_t rows, size_t v0, si
         const float *__restrict pp = p.data();
         P.dotS[r] += lanes(cw, [&](size_t j) { return pp[j] * (s[j] * P.invTau); });
       }
-      if (P.ce()) {
+      if (P.topk.present()) {
+        const int32_t *__restrict ids = P.topk.ids + r * P.topk.K;
+        for (size_t k = 0; k < P.topk.K; k++)
+          if (ids[k] >= int64_t(v0) && ids[k] < int64_t(v0 + cw)) P.topk.sK[r * P.topk.K + k] = s[ids[k] - v0];
+      }
+      if (P.ce() || P.topk.present()) {
         if (!P.teacher.present() || !P.sameTau()) lseUpdate(s, cw, 1.0f, P.m1[r], P.z1[r], e.data());
-        const int64_t t = P.tg[r];
+        const int64_t t = P.ce() ? P.tg[r] : -1;
         if (t >= int64_t(v0) && t < int64_t(v0 + cw)) P.sTarget[r] = s[t - v0];
       }
     }
   });
+}
+
+// After pass 1 of rows [r0, r0 + rows): per-row KL against the cached top-k teacher and the gradient coefficients.
+void topKRows(Problem &P, size_t r0, size_t rows) {
+  TopK &T = P.topk;
+  const size_t K = T.K;
+  for (size_t r = r0; r < r0 + rows; r++) {
+    const double ls = double(P.m1[r]) + std::log(double(P.z1[r]));
+    double PK = 0, QK = 0, head = 0;
+    for (size_t k = 0; k < K; k++) {
+      const double lp = double(T.v[r * K + k]) - double(T.lse[r]), lq = double(T.sK[r * K + k]) - ls;
+      const double p = std::exp(lp);
+      PK += p;
+      QK += std::exp(lq);
+      head += p * (lp - lq);
+    }
+    const double pRest = std::max(0.0, 1.0 - PK), qRaw = 1.0 - QK, qRest = std::max(qRaw, 1e-12);
+    T.kl[r] = head + pRest * (std::log(std::max(pRest, 1e-12)) - std::log(qRest));
+    const bool clamped = !(qRaw > 1e-12);
+    T.beta[r] = clamped ? 0.0f : float(pRest / qRest);
+    T.alpha[r] = clamped ? float(PK) : float(PK - QK * pRest / qRest);
+  }
+}
+
+// Pass 2 of one row against the cached top-k teacher: s → klW/N·(α·q + (β·q − p) at the ids) + bi·q (CE, τ = 1).
+inline void topKGradRow(const Problem &P, float *__restrict s, size_t r, size_t v0, size_t cw, float l1, float bi) {
+  const TopK &T = P.topk;
+  const float a = float(P.klW / double(P.N));
+  const float aq = a * T.alpha[r] + bi;
+  for (size_t j = 0; j < cw; j++) s[j] = aq * vexp(s[j] - l1);
+  const int32_t *__restrict ids = T.ids + r * T.K;
+  for (size_t k = 0; k < T.K; k++) {
+    if (ids[k] < int64_t(v0) || ids[k] >= int64_t(v0 + cw)) continue;
+    const float q = vexp(T.sK[r * T.K + k] - l1);
+    s[ids[k] - v0] += a * (T.beta[r] * q - T.p(r, k));
+  }
 }
 
 // Pass 2 on the tile: S → G = klW·τ/N·(q − p) + ceW/nValid·(softmax(S) − onehot(target)), in place.
@@ -132,7 +189,9 @@ void gradTile(Problem &P, float *S, size_t r0, size_t rows, size_t v0, size_t cw
       const bool hasT = P.ce() && P.tg[r] >= 0;
       const float bi = hasT ? b : 0.0f;
       const float l = P.m[r] + std::log(P.z[r]), l1 = P.m1[r] + std::log(P.z1[r]);
-      if (a != 0.0f) {
+      if (P.topk.present()) {
+        topKGradRow(P, s, r, v0, cw, l1, bi);
+      } else if (a != 0.0f) {
         P.teacher.probs(r, v0, v0 + cw, p.data());
         if (bi != 0.0f && !P.sameTau()) {
           for (size_t j = 0; j < cw; j++) s[j] = a * (vexp(s[j] * P.invTau - l) - p[j]) + bi * vexp(s[j] - l1);
@@ -169,6 +228,7 @@ void rowBlock(Problem &P, std::vector<float> &S, size_t r0, size_t rows, float *
     std::copy(P.m.begin() + r0, P.m.begin() + r0 + rows, P.m1.begin() + r0);
     std::copy(P.z.begin() + r0, P.z.begin() + r0 + rows, P.z1.begin() + r0);
   }
+  if (P.topk.present()) topKRows(P, r0, rows);
   if (!dh) return;
   for (size_t c = 0; c < nChunks; c++) {
     const size_t v0 = c * P.C, cw = std::min(P.C, P.V - v0);
@@ -190,11 +250,49 @@ void reduceParts(const Problem &P, float *parts) {
       const double ls = double(P.m[r]) + std::log(double(P.z[r]));
       kl += (P.teacher.dotT[r] - P.dotS[r]) - double(P.teacher.lse[r]) + ls;
     }
+    if (P.topk.present()) kl += P.topk.kl[r];
     if (P.ce() && P.tg[r] >= 0) ce += double(P.m1[r]) + std::log(double(P.z1[r])) - double(P.sTarget[r]);
   }
   const double tau = 1.0 / double(P.invTau);
-  parts[0] = P.teacher.present() && P.N > 0 ? float(kl / double(P.N) * tau * tau) : 0.0f;
+  parts[0] = (P.teacher.present() || P.topk.present()) && P.N > 0 ? float(kl / double(P.N) * tau * tau) : 0.0f;
   parts[1] = P.nValid > 0 ? float(ce / double(P.nValid)) : 0.0f;
+}
+
+// Runs both passes over every row block and reduces the parts (P filled in; dh, dw both null or both [N, D], [V, D]).
+void solve(Problem &P, float *parts, float *dh, float *dw) {
+  const size_t N = P.N;
+  if (P.tg) for (size_t r = 0; r < N; r++) P.nValid += P.tg[r] >= 0;
+  P.m.assign(N, -INFINITY); P.z.assign(N, 0); P.m1.assign(N, -INFINITY); P.z1.assign(N, 0);
+  P.sTarget.assign(N, 0); P.dotS.assign(N, 0);
+  if (N > 0 && P.V > 0) {
+    std::vector<float> S(P.R * P.C);
+    for (size_t r0 = 0; r0 < N; r0 += P.R) rowBlock(P, S, r0, std::min(P.R, N - r0), dh, dw);
+  } else if (dh) {
+    std::fill(dh, dh + N * P.D, 0.0f);
+    std::fill(dw, dw + P.V * P.D, 0.0f);
+  }
+  reduceParts(P, parts);
+}
+
+// Shapes shared by both entries: h [N, D], w [V, D], targets [N] (ids < V), parts [2], dh/dw; false after a thrown error.
+bool setShapes(Args &a, Problem &P, size_t lh, size_t lw, int64_t D, size_t lg, int64_t R, int64_t C, size_t lp, size_t ldh, size_t ldw, bool dhGiven, bool dwGiven) {
+  if (a.failed) return false;
+  if (D == 0 || lh % D != 0 || lw % D != 0 || R == 0 || C == 0 || lp < 2) { a.range("h [N, D], w [V, D], rowBlock, vocabChunk > 0, parts [2]"); return false; }
+  const size_t N = lh / D, V = lw / D;
+  if (P.tg && lg != N) { a.range("targets must be [N]"); return false; }
+  if (dhGiven != dwGiven || (dhGiven && (ldh != lh || ldw != lw))) { a.range("dh [N, D] and dw [V, D] both given or both null"); return false; }
+  if (P.tg) for (size_t r = 0; r < N; r++) if (P.tg[r] >= int64_t(V)) { a.range("a target id is >= V"); return false; }
+  P.N = N; P.D = size_t(D); P.V = V;
+  P.R = std::min<size_t>(size_t(R), std::max<size_t>(N, 1));
+  P.C = std::min<size_t>(size_t(C), std::max<size_t>(V, 1));
+  return true;
+}
+
+int32_t *optionalI32(Args &a, size_t i, size_t *len) {
+  napi_valuetype vt = napi_null;
+  if (!a.failed && a.argc > i) napi_typeof(a.env, a.argv[i], &vt);
+  *len = 0;
+  return vt != napi_null && vt != napi_undefined ? a.i32(i, len) : nullptr;
 }
 
 }  // namespace
@@ -204,40 +302,45 @@ void reduceParts(const Problem &P, float *parts) {
 napi_value LinearLoss(napi_env env, napi_callback_info info) {
   Args a(env, info, "linearLoss");
   size_t lh, lw, lt, lg = 0, lp, ldh, ldw;
+  Problem P;
   float *h = a.f32(0, &lh), *w = a.f32(1, &lw), *t = a.f32(2, &lt, true);
-  int32_t *tg = nullptr;
-  napi_valuetype vt = napi_null;
-  if (!a.failed && a.argc > 3) napi_typeof(env, a.argv[3], &vt);
-  if (vt != napi_null && vt != napi_undefined) tg = a.i32(3, &lg);
+  P.tg = optionalI32(a, 3, &lg);
   const int64_t D = a.count(4);
   const float invTau = float(a.num(5));
   const double klW = a.num(6), ceW = a.num(7);
   const int64_t R = a.count(8), C = a.count(9);
   float *parts = a.f32(10, &lp), *dh = a.f32(11, &ldh, true), *dw = a.f32(12, &ldw, true);
-  if (a.failed) return nullptr;
-  if (D == 0 || lh % D != 0 || lw % D != 0 || R == 0 || C == 0 || lp < 2) { a.range("h [N, D], w [V, D], rowBlock, vocabChunk > 0, parts [2]"); return nullptr; }
-  const size_t N = lh / D, V = lw / D;
-  if ((t && lt != N * V) || (tg && lg != N) || (!t && !tg)) { a.range("teacher must be [N, V] and targets [N]; at least one given"); return nullptr; }
-  if ((dh == nullptr) != (dw == nullptr) || (dh && (ldh != lh || ldw != lw))) { a.range("dh [N, D] and dw [V, D] both given or both null"); return nullptr; }
-  if (tg) for (size_t r = 0; r < N; r++) if (tg[r] >= int64_t(V)) { a.range("a target id is >= V"); return nullptr; }
+  if (!setShapes(a, P, lh, lw, D, lg, R, C, lp, ldh, ldw, dh != nullptr, dw != nullptr)) return nullptr;
+  if ((t && lt != P.N * P.V) || (!t && !P.tg)) { a.range("teacher must be [N, V] and targets [N]; at least one given"); return nullptr; }
+  P.h = h; P.w = w; P.invTau = invTau; P.klW = klW; P.ceW = ceW;
+  P.teacher.t = t; P.teacher.V = P.V; P.teacher.invTau = invTau;
+  if (t) P.teacher.prepare(P.N);
+  solve(P, parts, dh, dw);
+  return undef(env);
+}
+
+// linearLossTopK(h [N, D], w [V, D], values [N, K], ids Int32 [N, K], lse [N], targets Int32 [N] | null, klW, ceW,
+// rowBlock, vocabChunk, parts [2], dh | null, dw | null): the KL against a cached top-k teacher at τ = 1 (file comment).
+napi_value LinearLossTopK(napi_env env, napi_callback_info info) {
+  Args a(env, info, "linearLossTopK");
+  size_t lh, lw, lv, li, ll, lg = 0, lp, ldh, ldw;
   Problem P;
-  P.h = h; P.w = w; P.tg = tg; P.N = N; P.D = size_t(D); P.V = V;
-  P.R = std::min<size_t>(size_t(R), std::max<size_t>(N, 1));
-  P.C = std::min<size_t>(size_t(C), std::max<size_t>(V, 1));
-  P.invTau = invTau; P.klW = klW; P.ceW = ceW;
-  P.teacher.t = t; P.teacher.V = V; P.teacher.invTau = invTau;
-  if (t) P.teacher.prepare(N);
-  if (tg) for (size_t r = 0; r < N; r++) P.nValid += tg[r] >= 0;
-  P.m.assign(N, -INFINITY); P.z.assign(N, 0); P.m1.assign(N, -INFINITY); P.z1.assign(N, 0);
-  P.sTarget.assign(N, 0); P.dotS.assign(N, 0);
-  if (N > 0 && V > 0) {
-    std::vector<float> S(P.R * P.C);
-    for (size_t r0 = 0; r0 < N; r0 += P.R) rowBlock(P, S, r0, std::min(P.R, N - r0), dh, dw);
-  } else if (dh) {
-    std::fill(dh, dh + lh, 0.0f);
-    std::fill(dw, dw + lw, 0.0f);
-  }
-  reduceParts(P, parts);
+  float *h = a.f32(0, &lh), *w = a.f32(1, &lw), *v = a.f32(2, &lv);
+  int32_t *ids = a.i32(3, &li);
+  float *lse = a.f32(4, &ll);
+  P.tg = optionalI32(a, 5, &lg);
+  const double klW = a.num(6), ceW = a.num(7);
+  const int64_t R = a.count(8), C = a.count(9);
+  float *parts = a.f32(10, &lp), *dh = a.f32(11, &ldh, true), *dw = a.f32(12, &ldw, true);
+  const int64_t D = a.failed || lh == 0 || ll == 0 ? 0 : int64_t(lh / ll);  // N = lse length
+  if (!setShapes(a, P, lh, lw, D, lg, R, C, lp, ldh, ldw, dh != nullptr, dw != nullptr)) return nullptr;
+  if (ll != P.N || lv != li || lv % std::max<size_t>(P.N, 1) != 0) { a.range("values and ids must be [N, K] and lse [N] with N the rows of h"); return nullptr; }
+  P.topk.K = P.N ? lv / P.N : 0;
+  for (size_t i = 0; i < li; i++) if (ids[i] < 0 || ids[i] >= int64_t(P.V)) { a.range("a top-k id is outside [0, V)"); return nullptr; }
+  P.h = h; P.w = w; P.klW = klW; P.ceW = ceW;
+  P.topk.v = v; P.topk.ids = ids; P.topk.lse = lse;
+  P.topk.sK.assign(lv, 0); P.topk.alpha.assign(P.N, 0); P.topk.beta.assign(P.N, 0); P.topk.kl.assign(P.N, 0);
+  solve(P, parts, dh, dw);
   return undef(env);
 }
 

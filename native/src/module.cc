@@ -44,6 +44,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"seqAggregate", nullptr, SeqAggregate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"cosineSum", nullptr, CosineSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"linearLoss", nullptr, LinearLoss, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"linearLossTopK", nullptr, LinearLossTopK, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -61,6 +61,12 @@ export interface NativeAddon {
    */
   linearLoss(h: Float32Array, w: Float32Array, teacher: Float32Array | null, targets: Int32Array | null, D: number, invTau: number,
     klW: number, ceW: number, rowBlock: number, vocabChunk: number, parts: Float32Array, dh: Float32Array | null, dw: Float32Array | null): void;
+  /**
+   * linearLoss against a cached top-k teacher at τ = 1: values [N, K] (top-k logits), ids [N, K], lse [N] (log-sum-exp
+   * over the vocabulary); parts[0] = mean KL between the (k + 1)-outcome distributions (the k tokens, the rest).
+   */
+  linearLossTopK(h: Float32Array, w: Float32Array, values: Float32Array, ids: Int32Array, lse: Float32Array, targets: Int32Array | null,
+    klW: number, ceW: number, rowBlock: number, vocabChunk: number, parts: Float32Array, dh: Float32Array | null, dw: Float32Array | null): void;
   /** Threads and build configuration of the linked OpenBLAS. */
   info(): { threads: number; config: string };
 }

@@ -2,11 +2,13 @@
  * Forward KL against a cached teacher (src/distill/teacher_cache.ts): the teacher is known by its top-k log-probabilities
  * (top-k logits minus the full log-sum-exp) and the mass of the rest of the vocabulary as one bucket; the student's
  * distribution is read at the same k tokens plus its own rest bucket. Exact forward KL when k = V; otherwise the KL
- * between the two (k + 1)-outcome distributions, a lower bound of the full KL.
+ * between the two (k + 1)-outcome distributions, a lower bound of the full KL. The math lives once, in
+ * backend/fused_loss.ts (topKBucketKl, and the fused lm_head kernel that the trainer uses when it can).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../backend/gradients.js';
-import { DistillLossError, pickRows } from './losses.js';
+import { topKBucketKl } from '../backend/fused_loss.js';
+import { DistillLossError } from './losses.js';
 import type { CachedBatch } from './teacher_cache.js';
 
 /** The cached teacher of one micro-batch as tensors. @example const t = cachedTeacherTensors(cache.batch(ws)); */
@@ -26,8 +28,6 @@ export function cachedTeacherTensors(b: CachedBatch): CachedTeacher {
   };
 }
 
-const EPS = 1e-12;
-
 /**
  * KL(p_teacher ‖ p_student) over the teacher's top-k tokens plus one "rest" bucket, averaged over positions (τ = 1 only:
  * the cache holds τ = 1 statistics).
@@ -37,19 +37,9 @@ export function cachedKl(teacher: CachedTeacher, studentLogits: tf.Tensor, opts:
   if (opts.temperature !== 1) throw new DistillLossError(`losses: a teacher cache holds τ = 1 statistics; temperature ${opts.temperature} needs a live teacher`);
   const v = studentLogits.shape[studentLogits.rank - 1] as number;
   const n = studentLogits.size / v;
-  const [tn, k] = teacher.values.shape;
+  const [tn] = teacher.values.shape;
   if (tn !== n || teacher.indices.shape[0] !== n || teacher.lse.shape[0] !== n) {
     throw new DistillLossError(`losses: cached teacher has ${tn} positions, student logits [${studentLogits.shape}] have ${n}`);
   }
-  return tf.tidy(() => {
-    const ls = tf.logSoftmax(tf.reshape(studentLogits, [n, v])) as tf.Tensor2D; // [N, V]
-    const lsK = pickRows(ls, teacher.indices); // [N, K] student log-probs at the teacher's top k
-    const lp = tf.sub(teacher.values, tf.reshape(teacher.lse, [n, 1])); // [N, K] teacher log-probs
-    const p = tf.exp(lp); // [N, K]
-    const pRest = tf.relu(tf.sub(1, tf.sum(p, -1))); // [N]
-    const qRest = tf.maximum(tf.sub(1, tf.sum(tf.exp(lsK), -1)), EPS); // [N]
-    const head = tf.sum(tf.mul(p, tf.sub(lp, lsK)), -1); // [N]
-    const tail = tf.mul(pRest, tf.sub(tf.log(tf.maximum(pRest, EPS)), tf.log(qRest))); // [N]
-    return tf.mean(tf.add(head, tail)) as tf.Scalar;
-  });
+  return tf.tidy(() => topKBucketKl(teacher.values, teacher.indices, teacher.lse, tf.reshape(studentLogits, [n, v]) as tf.Tensor2D));
 }

@@ -7,6 +7,7 @@ import { MinitronError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import '../backend/gradients.js';
 import { klDivLogits } from '../backend/fused_ops.js';
+import { gatherRows } from '../backend/fused_loss.js';
 import { nllFromLogits } from '../eval/nll.js';
 import { LOSS_TERMS, LOSS_TERM_NAMES, type LossTerm } from '../types.js';
 
@@ -103,15 +104,6 @@ export function reverseKl(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, op
   });
 }
 
-/** Picks x[n, idx[n, j]] for a [N, V] tensor and [N, K] int32 indices → [N, K] (flat gather; gradient is a scatter-add). @example pickRows(logp, topIds) */
-export function pickRows(x: tf.Tensor2D, idx: tf.Tensor2D): tf.Tensor2D {
-  const [n, v] = x.shape;
-  const k = idx.shape[1];
-  const offsets = tf.reshape(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(v, 'int32')), [n, 1]); // [N, 1]
-  const flatIdx = tf.reshape(tf.add(idx, offsets), [n * k]); // [N*K]
-  return tf.reshape(tf.gather(tf.reshape(x, [n * v]), flatIdx), [n, k]) as tf.Tensor2D; // [N, K]
-}
-
 /**
  * Top-k KL: the teacher distribution is restricted to its k most likely tokens and renormalised;
  * the student keeps its full-vocabulary log-probabilities at those tokens. Equals forwardKl when k = V.
@@ -128,7 +120,7 @@ export function topKKl(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, opts:
     const { values, indices } = tf.topk(t, topK); // [N, K], [N, K]
     const lt = tf.logSoftmax(values); // [N, K] renormalised over the top k
     const ls = tf.logSoftmax(temper(flat2d(studentLogits, 'student logits'), tau)) as tf.Tensor2D; // [N, V]
-    const lsK = pickRows(ls, indices as tf.Tensor2D); // [N, K]
+    const lsK = gatherRows(ls, indices as tf.Tensor2D); // [N, K]
     const kl = tf.sum(tf.mul(tf.exp(lt), tf.sub(lt, lsK)), -1); // [N]
     return tf.mul(tf.mean(kl), tau * tau) as tf.Scalar;
   });

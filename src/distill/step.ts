@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { LOSS_TERM_NAMES, type LossTerm, type ModelSpec, type Params } from '../types.js';
 import { combinedLoss, crossEntropy, DEFAULT_COMBINED_LOSS_OPTIONS, DistillLossError, stateTerm, type CombinedLoss, type CombinedLossOptions } from './losses.js';
 import { forward as modelForward, forwardHidden, lmHeadWeight } from '../model/forward.js';
-import { linearDistillLoss } from '../backend/fused_loss.js';
+import { linearDistillLoss, type LinearLossTeacher } from '../backend/fused_loss.js';
 import { cachedKl, type CachedTeacher } from './cached_kl.js';
 
 /** A tap point of the forward pass: tap name (e.g. 'block_out') and layer index (-1 for final_norm). */
@@ -73,14 +73,19 @@ export interface MicroInputs {
   cached?: CachedTeacher | null;
 }
 
+/** Whether the fused lm_head + loss kernel can stand in for the student's logits here (the model's own forward, no soft-cap). */
+function fusedPossible(inp: MicroInputs): boolean {
+  // the fused lm_head + loss kernel cannot soft-cap logits (gemma final_logit_softcapping): such students take the plain path
+  return (inp.fusedLoss ?? true) && process.env.MINITRON_FUSED !== '0' && inp.forward === modelForward &&
+    inp.studentSpec.finalLogitSoftcap === undefined;
+}
+
 /** Whether microStep takes the fused lm_head + loss path for these inputs. @example usesFusedLoss(inp) // true */
 export function usesFusedLoss(inp: MicroInputs): boolean {
   const o = inp.loss, w = o.weights;
+  if (inp.cached) return fusedPossible(inp) && (w.kl !== 0 || w.ce !== 0); // the cached KL has one form whatever logitLoss says
   const logitsUsed = w.ce !== 0 || w.kl !== 0 || (w.is !== 0 && o.scaleIsToLogits);
-  // the fused lm_head + loss kernel cannot soft-cap logits (gemma final_logit_softcapping): such students take the plain path
-  return (inp.fusedLoss ?? true) && process.env.MINITRON_FUSED !== '0' && inp.forward === modelForward && logitsUsed &&
-    inp.studentSpec.finalLogitSoftcap === undefined &&
-    (o.logitLoss === 'forward_kl' || (w.kl === 0 && !(w.is !== 0 && o.scaleIsToLogits)));
+  return fusedPossible(inp) && logitsUsed && (o.logitLoss === 'forward_kl' || (w.kl === 0 && !(w.is !== 0 && o.scaleIsToLogits)));
 }
 
 /** Next-token targets of ids [B, T] for every position, −1 at the last one (no target): [B*T] int32. */
@@ -102,25 +107,31 @@ function statePairs(inp: MicroInputs, sStates: (tf.Tensor | null)[], tStates: (t
 }
 type CombinedLossInputsStates = { student: tf.Tensor; teacher: tf.Tensor; proj: tf.Tensor | null }[];
 
-/** combinedLoss with the lm_head and logit losses fused (same parts; states as in combinedLoss). */
-function fusedCombinedLoss(inp: MicroInputs, params: Params, teacherLogits: tf.Tensor3D | null, onTap: MicroTap, states: () => CombinedLossInputsStates): CombinedLoss {
+/** combinedLoss with the lm_head and logit losses fused (same parts; states as in combinedLoss); the teacher live or cached. */
+function fusedCombinedLoss(inp: MicroInputs, params: Params, teacher: LinearLossTeacher | null, onTap: MicroTap, states: () => CombinedLossInputsStates): CombinedLoss {
   const o = { ...DEFAULT_COMBINED_LOSS_OPTIONS, ...inp.loss, weights: { ...DEFAULT_COMBINED_LOSS_OPTIONS.weights, ...inp.loss.weights } };
   const w = o.weights;
   const hidden = forwardHidden(inp.studentSpec, params, inp.ids, onTap ? { onTap } : {}); // [B, T, D]
   const needKl = w.kl !== 0 || (w.is !== 0 && o.scaleIsToLogits);
-  if (needKl && teacherLogits === null) throw new DistillLossError('losses: combinedLoss weights.kl != 0 needs teacherLogits');
+  if (needKl && teacher === null) throw new DistillLossError('losses: combinedLoss weights.kl != 0 needs teacherLogits');
   const targets = w.ce !== 0 ? nextTokenTargets(inp.ids) : null; // [B*T]
-  const r = linearDistillLoss(hidden, lmHeadWeight(inp.studentSpec, params), needKl ? { kind: 'logits', logits: teacherLogits as tf.Tensor3D } : null,
+  const r = linearDistillLoss(hidden, lmHeadWeight(inp.studentSpec, params), needKl ? teacher : null,
     targets, { temperature: o.temperature, klWeight: w.kl, ceWeight: w.ce });
   targets?.dispose();
   if (w.is === 0) return { total: r.total, kl: w.kl !== 0 ? r.kl : null, ce: r.ce, is: null };
   const is = stateTerm(states(), o, r.kl);
   return { total: tf.add(r.total, tf.mul(is, w.is)) as tf.Scalar, kl: r.kl, ce: r.ce, is };
 }
-/** KL against the cached teacher (+ CE when weighted); a cache has no intermediate states. */
+/** A cache holds τ = 1 logit statistics only: no intermediate states, no other temperature. */
+function checkCachedLoss(inp: MicroInputs): void {
+  if (inp.loss.weights.is !== 0) throw new DistillLossError('distill: a teacher cache holds logits only; the intermediate-state loss (weights.is) needs a live teacher');
+  const tau = inp.loss.temperature ?? DEFAULT_COMBINED_LOSS_OPTIONS.temperature;
+  if (tau !== 1) throw new DistillLossError(`losses: a teacher cache holds τ = 1 statistics; temperature ${tau} needs a live teacher`);
+}
+
+/** KL against the cached teacher (+ CE when weighted), student logits materialised (the unfused path). */
 function cachedCombinedLoss(inp: MicroInputs, cached: CachedTeacher, logits: tf.Tensor3D, targets: tf.Tensor | null): CombinedLoss {
   const w = inp.loss.weights;
-  if (w.is !== 0) throw new DistillLossError('distill: a teacher cache holds logits only; the intermediate-state loss (weights.is) needs a live teacher');
   const [b, t, v] = logits.shape;
   const kl = w.kl !== 0 ? cachedKl(cached, logits, { temperature: inp.loss.temperature }) : null;
   const ce = targets !== null ? crossEntropy(tf.slice(logits, [0, 0, 0], [b, t - 1, v]), targets) : null;
@@ -149,8 +160,10 @@ export function microStep(inp: MicroInputs): MicroResult {
   const [b, t] = inp.ids.shape;
   const tStates: (tf.Tensor | null)[] = inp.states.map(() => null);
   const sStates: (tf.Tensor | null)[] = inp.states.map(() => null);
+  if (inp.cached) checkCachedLoss(inp);
   const teacherLogits = teacherPass(inp, useStates, tStates);
-  const fused = !inp.cached && usesFusedLoss(inp);
+  const fused = usesFusedLoss(inp);
+  const teacher: LinearLossTeacher | null = inp.cached ? { kind: 'topk', ...inp.cached } : teacherLogits ? { kind: 'logits', logits: teacherLogits } : null;
   const targets = w.ce !== 0 && !fused ? tf.slice(inp.ids, [0, 1], [b, t - 1]) : null; // [B, T-1]
   const parts = Object.fromEntries(LOSS_TERM_NAMES.map((t) => [t, null])) as Record<LossTerm, tf.Scalar | null>;
   const names = Object.keys(inp.vars);
@@ -161,10 +174,10 @@ export function microStep(inp: MicroInputs): MicroResult {
       for (const n of names) if (!inp.projNames.includes(n)) params[n] = inp.vars[n] as tf.Variable;
       const onTap = useStates ? capture(inp.states.map((s) => s.student), sStates) : null;
       const pairs = () => (useStates ? statePairs(inp, sStates, tStates) : []);
-      const r = inp.cached
+      const r = fused
+        ? fusedCombinedLoss(inp, params, teacher, onTap, pairs)
+        : inp.cached
         ? cachedCombinedLoss(inp, inp.cached, inp.forward(inp.studentSpec, params, inp.ids), targets)
-        : fused
-        ? fusedCombinedLoss(inp, params, teacherLogits, onTap, pairs)
         : combinedLoss({ studentLogits: inp.forward(inp.studentSpec, params, inp.ids, onTap ? { onTap } : {}), teacherLogits, targets, states: pairs() }, inp.loss);
       for (const k of LOSS_TERM_NAMES) parts[k] = r[k] ? tf.keep(r[k]) : null;
       return r.total;

@@ -72,3 +72,34 @@ describe('microStep: fused lm_head + loss vs the unfused logits path', () => {
     }
   }
 });
+
+describe('microStep with a cached top-k teacher: fused lm_head + loss vs the unfused logits path', () => {
+  const losses: [string, Partial<CombinedLossOptions>][] = [
+    ['cached KL', { weights: { kl: 1, ce: 0, is: 0 } }],
+    ['cached KL + CE', { weights: { kl: 0.7, ce: 0.3, is: 0 } }],
+  ];
+  for (const tied of [true, false]) {
+    for (const [name, l] of losses) {
+      it(`${tied ? 'tied' : 'untied'} lm_head, ${name}: same loss parts and gradients, no leaks`, () => {
+        const inp = setup(tied);
+        const loss = { ...DEFAULT_COMBINED_LOSS_OPTIONS, ...l, weights: { ...DEFAULT_COMBINED_LOSS_OPTIONS.weights, ...l.weights } } as CombinedLossOptions;
+        const t = tf.tidy(() => tf.reshape(forward(inp.teacher!.spec, inp.teacher!.params, inp.ids), [27, V])); // [N, V]
+        const top = tf.topk(t, 8);
+        const cached = { values: top.values as tf.Tensor2D, indices: top.indices as tf.Tensor2D, lse: tf.logSumExp(t, -1) as tf.Tensor1D };
+        const cin = { ...inp, teacher: null, states: [], projNames: [], cached };
+        delete cin.vars['proj.0'];
+        assert.equal(usesFusedLoss({ ...cin, loss }), true);
+        assert.equal(usesFusedLoss({ ...cin, loss: { ...loss, logitLoss: 'reverse_kl' } }), true, 'a cache has one KL whatever logitLoss says');
+        assert.equal(usesFusedLoss({ ...cin, loss, fusedLoss: false }), false);
+        const n0 = tf.memory().numTensors;
+        const fused = microStep({ ...cin, loss });
+        const plain = microStep({ ...cin, loss, fusedLoss: false });
+        compare(fused, plain, `${tied ? 'tied' : 'untied'} ${name}${native ? ' (native kernel)' : ' (tfjs fallback)'}`);
+        tf.dispose([...Object.values(fused.grads), ...Object.values(plain.grads)]);
+        assert.equal(tf.memory().numTensors, n0, 'tensor leak');
+        assert.throws(() => microStep({ ...cin, loss: { ...loss, temperature: 2 } }), /τ = 1 statistics/);
+        tf.dispose([...Object.values(inp.vars), ...Object.values(inp.teacher!.params), inp.ids, t, ...Object.values(cached)]);
+      });
+    }
+  }
+});
