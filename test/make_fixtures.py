@@ -92,14 +92,17 @@ def randomize(model: torch.nn.Module, seed: int) -> None:
                 p.copy_(0.15 * torch.randn(p.shape, generator=g))
 
 
-def hf_ppl(model, ids: torch.Tensor, seq_len: int, stride: int) -> dict:
-    """Sliding-window perplexity as transformers' perplexity guide, counting exactly the scored tokens."""
+def hf_ppl(model, ids: torch.Tensor, seq_len: int, stride: int, bos=None) -> dict:
+    """Sliding-window perplexity as transformers' perplexity guide, counting exactly the scored tokens. With a `bos`
+    id, it goes before every window (not scored) and a window's first token is scored too."""
     n = ids.shape[1]
     nll_sum, count, prev_end = 0.0, 0, 0
     for begin in range(0, n, stride):
         end = min(begin + seq_len, n)
         trg = end - prev_end
         inp = ids[:, begin:end]
+        if bos is not None:
+            inp = torch.cat([torch.full((ids.shape[0], 1), bos, dtype=ids.dtype), inp], 1)
         labels = inp.clone()
         labels[:, :-trg] = -100
         with torch.no_grad():
@@ -134,7 +137,7 @@ def tiny_fixtures(out: str) -> None:
         grads["loss"] = loss.detach().float().reshape(1)
         save_file(grads, os.path.join(d, "grads.safetensors"))
         model.zero_grad()
-        ref = {"ppl": hf_ppl(model, ppl_ids, 16, 8), "family": model.config.model_type}
+        ref = {"ppl": hf_ppl(model, ppl_ids, 16, 8), "ppl_bos1": hf_ppl(model, ppl_ids, 16, 8, bos=1), "family": model.config.model_type}
         with open(os.path.join(d, "reference.json"), "w") as f:
             json.dump(ref, f, indent=1)
         print(f"[fixtures] {name}: logits {tuple(logits.shape)} ppl {ref['ppl']['ppl']:.4f}")
@@ -208,10 +211,11 @@ def gemma_fixtures(out: str) -> None:
     with torch.no_grad():
         logits = model(ids).logits.contiguous()
     save_file({"ids": ids.contiguous(), "logits": logits}, os.path.join(out, "gemma3_270m_reference.safetensors"))
-    ref = {"ppl_2048": hf_ppl(model, ids_all[:, :2048], 256, 256)}
+    ref = {"ppl_2048": hf_ppl(model, ids_all[:, :2048], 256, 256),
+           "ppl_2048_bos": hf_ppl(model, ids_all[:, :2048], 256, 256, bos=model.config.bos_token_id)}
     with open(os.path.join(out, "gemma3_270m_reference.json"), "w") as f:
         json.dump(ref, f, indent=1)
-    print(f"[fixtures] Gemma 3 270M: Moby Dick ppl (2048 tokens) {ref['ppl_2048']['ppl']:.4f}")
+    print(f"[fixtures] Gemma 3 270M: Moby Dick ppl (2048 tokens) {ref['ppl_2048']['ppl']:.4f}, with BOS {ref['ppl_2048_bos']['ppl']:.4f}")
 
 
 def main(out: str) -> None:

@@ -36,8 +36,13 @@ export interface PerplexityOptions {
   readonly batch: number;
   readonly forward: Partial<ForwardOptions>;
   readonly onProgress: ((done: number, total: number) => void) | null;
+  /**
+   * A beginning-of-sequence token id put before every window (null: none, the transformers perplexity guide's
+   * layout). Models trained with one (Gemma) expect it; with it the first token of each window is scored too.
+   */
+  readonly bos: number | null;
 }
-export const DEFAULT_PERPLEXITY_OPTIONS: PerplexityOptions = { seqLen: 256, stride: 256, maxTokens: 0, batch: 4, forward: {}, onProgress: null };
+export const DEFAULT_PERPLEXITY_OPTIONS: PerplexityOptions = { seqLen: 256, stride: 256, maxTokens: 0, batch: 4, forward: {}, onProgress: null, bos: null };
 
 /** Result of perplexity. */
 export interface PerplexityResult {
@@ -48,13 +53,16 @@ export interface PerplexityResult {
   readonly tokens: number;
 }
 
-/** Windows [begin, end, scoredFrom] as the transformers guide lays them out. */
-export function perplexityWindows(n: number, seqLen: number, stride: number): Array<[number, number, number]> {
+/**
+ * Windows [begin, end, scoredFrom] as the transformers guide lays them out; with `bos` (a BOS token before each window)
+ * a window's first token is predicted too.
+ */
+export function perplexityWindows(n: number, seqLen: number, stride: number, bos = false): Array<[number, number, number]> {
   const out: Array<[number, number, number]> = [];
   let prevEnd = 0;
   for (let begin = 0; begin < n; begin += stride) {
     const end = Math.min(begin + seqLen, n);
-    out.push([begin, end, Math.max(prevEnd, begin + 1)]);
+    out.push([begin, end, Math.max(prevEnd, begin + (bos ? 0 : 1))]);
     prevEnd = end;
     if (end === n) break;
   }
@@ -71,7 +79,9 @@ export async function perplexityOfIds(spec: ModelSpec, params: Params, ids: numb
   const all = o.maxTokens > 0 ? ids.slice(0, o.maxTokens) : ids;
   if (all.length < 2) throw new UsageError(`perplexity: need at least 2 tokens, got ${all.length}`);
   checkTokenIds(all, spec.vocabSize, 'perplexity');
-  const windows = perplexityWindows(all.length, o.seqLen, o.stride);
+  if (o.bos !== null) checkTokenIds([o.bos], spec.vocabSize, 'perplexity (bos)');
+  const windows = perplexityWindows(all.length, o.seqLen, o.stride, o.bos !== null);
+  const pre = o.bos === null ? [] : [o.bos], shift = o.bos === null ? 1 : 0; // position t predicts token begin + t + shift
   let sum = 0, count = 0;
   for (let i = 0; i < windows.length; ) {
     // Batch consecutive windows of the same length.
@@ -79,14 +89,15 @@ export async function perplexityOfIds(spec: ModelSpec, params: Params, ids: numb
     let j = i;
     while (j < windows.length && j - i < o.batch && windows[j][1] - windows[j][0] === len) j++;
     const group = windows.slice(i, j);
-    const flat = group.flatMap(([b, e]) => all.slice(b, e));
-    const nll = tf.tidy(() => tokenNll(spec, params, tf.tensor2d(flat, [group.length, len], 'int32'), o.forward)); // [b, len-1]
+    const flat = group.flatMap(([b, e]) => [...pre, ...all.slice(b, e)]);
+    const L = len + pre.length;
+    const nll = tf.tidy(() => tokenNll(spec, params, tf.tensor2d(flat, [group.length, L], 'int32'), o.forward)); // [b, L-1]
     const data = await nll.data();
     nll.dispose();
-    group.forEach(([b, , from], g) => {
-      // Position t of the window predicts token b+t+1; score tokens with global index >= from.
-      for (let t = from - b - 1; t < len - 1; t++) sum += data[g * (len - 1) + t];
-      count += len - (from - b);
+    group.forEach(([b, e, from], g) => {
+      // score the tokens with global index in [from, e)
+      for (let t = from - b - shift; t < L - 1; t++) sum += data[g * (L - 1) + t];
+      count += e - from;
     });
     i = j;
     o.onProgress?.(i, windows.length);

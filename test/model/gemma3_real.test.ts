@@ -43,3 +43,12 @@ test('Gemma 3 270M Moby Dick perplexity (2048 tokens, windows of 256) equals tra
   assert.equal(r.tokens, ref.tokens);
   assert.ok(Math.abs(r.ppl / ref.ppl - 1) <= 1e-3, `ppl ${r.ppl} vs ${ref.ppl}`);
 });
+
+test('Gemma 3 270M Moby Dick perplexity with its BOS before every window equals transformers within 1e-3 relative', async () => {
+  const ref = JSON.parse(fs.readFileSync(path.join(GEN, 'gemma3_270m_reference.json'), 'utf8')).ppl_2048_bos;
+  const t0 = Date.now();
+  const r = await noLeaks(() => perplexity(model, mobyDickText(), { seqLen: 256, stride: 256, maxTokens: 2048, batch: 2, bos: model.spec.bosTokenId }));
+  console.log(`  Gemma 3 270M Moby Dick ppl with BOS ours ${r.ppl.toFixed(4)} transformers ${ref.ppl.toFixed(4)} (${r.tokens} tokens, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  assert.equal(r.tokens, ref.tokens);
+  assert.ok(Math.abs(r.ppl / ref.ppl - 1) <= 1e-3, `ppl ${r.ppl} vs ${ref.ppl}`);
+});

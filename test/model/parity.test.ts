@@ -30,13 +30,16 @@ describeEachBackend('tiny models vs transformers', (b) => {
     b.test(`${name}: sliding-window perplexity equals transformers' within tolerance (relative)`, async () => {
       const dir = path.join(GEN, name);
       const model = await loadModel(dir, { requireTokenizer: false });
-      const ref = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')).ppl;
+      const refs = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8'));
       const ids = [...reference(path.join(dir, 'reference.safetensors')).get('ppl_ids')!.data];
-      const r = await noLeaks(() => perplexityOfIds(model.spec, model.params, ids, { seqLen: ref.seqLen, stride: ref.stride, batch: 3 }));
-      assert.equal(r.tokens, ref.tokens);
-      const rel = Math.abs(r.ppl / ref.ppl - 1);
-      console.log(`  ${name} (${b.name}) ppl rel err = ${rel.toExponential(2)}`);
-      assert.ok(rel <= b.tol.ppl, `ppl ${r.ppl} vs ${ref.ppl} on ${b.name}`);
+      // without a BOS (transformers' perplexity guide), then with BOS id 1 before every overlapping window
+      for (const [ref, bos] of [[refs.ppl, null], [refs.ppl_bos1, 1]] as const) {
+        const r = await noLeaks(() => perplexityOfIds(model.spec, model.params, ids, { seqLen: ref.seqLen, stride: ref.stride, batch: 3, bos }));
+        assert.equal(r.tokens, ref.tokens, `scored tokens, bos ${bos}`);
+        const rel = Math.abs(r.ppl / ref.ppl - 1);
+        console.log(`  ${name} (${b.name}) ppl rel err = ${rel.toExponential(2)}${bos === null ? '' : ' with BOS'}`);
+        assert.ok(rel <= b.tol.ppl, `ppl ${r.ppl} vs ${ref.ppl} on ${b.name}, bos ${bos}`);
+      }
       tf.dispose(model.params);
     });
   }

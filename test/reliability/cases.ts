@@ -93,6 +93,7 @@ const MODEL_CASES: BadCase[] = [
   { name: 'config without hidden_size', setup: cfg((c) => ({ ...c, hidden_size: undefined })), argv: (f, d) => ['info', M(d)], error: 'ConfigError', match: /field "hidden_size"/ },
   { name: 'config with unknown model_type', setup: cfg((c) => ({ ...c, model_type: 'mamba' })), argv: (f, d) => ['info', M(d)], error: 'ConfigError', match: /model_type/ },
   { name: 'config with negative layers', setup: cfg((c) => ({ ...c, num_hidden_layers: -1 })), argv: (f, d) => ['info', M(d)], error: 'ConfigError', match: /num_hidden_layers/ },
+  { name: 'ppl --bos without a bos_token_id', setup: cfg((c) => { const { bos_token_id: _, ...rest } = c; return rest; }), argv: (f, d) => ['ppl', M(d), f.text, '--bos'], error: 'CliError', match: /--bos: .*config.json has no bos_token_id/ },
   { name: 'config with a string width', setup: cfg((c) => ({ ...c, hidden_size: '48' })), argv: (f, d) => ['info', M(d)], error: 'ConfigError', match: /hidden_size/ },
   { name: 'config with 10^9 layers', setup: cfg((c) => ({ ...c, num_hidden_layers: 1e9 })), argv: (f, d) => ppl(M(d), f.text), error: 'ConfigError', match: /num_hidden_layers": expected at most 4/ },
   { name: 'config with another intermediate_size', setup: cfg((c) => ({ ...c, intermediate_size: 100 })), argv: (f, d) => ppl(M(d), f.text), error: 'CheckpointError', match: /config expects \[100, 48\]/ },
