@@ -327,7 +327,7 @@ export class Kernel {
     this.stopped = true;
     await new Promise<void>((r) => realTimers.setTimeout(r, 50));
     try { this.runner.close(); } catch { /* closing anyway */ }
-    this.stdin?.close();
+    await this.stdin?.close();
     for (const s of [this.shell, this.control, this.iopub, this.hb]) { try { s.close(); } catch { /* closing anyway */ } }
     process.exit(0);
   }

@@ -78,5 +78,15 @@ export class Stdin {
     return String(reply.content.value ?? '');
   }
 
-  close(): void { this.worker.postMessage({ close: true }); void this.worker.terminate(); }
+  /**
+   * Closes the socket inside the worker and waits (≤ 1 s) for the worker to end by itself: terminating it with the
+   * socket open makes zeromq abort the whole process at exit ("terminate called after throwing ... Napi::Error").
+   */
+  async close(): Promise<void> {
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ close: true });
+    const t = setTimeout(() => void this.worker.terminate(), 1000);
+    await exited;
+    clearTimeout(t);
+  }
 }

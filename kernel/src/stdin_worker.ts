@@ -15,7 +15,7 @@ async function serve({ url, flag, port }: Data): Promise<void> {
   await sock.bind(url);
   const signal = new Int32Array(flag);
   parentPort?.on('message', (m: { frames?: Uint8Array[]; close?: boolean }) => {
-    if (m.close) { sock.close(); return; }
+    if (m.close) { sock.close(); parentPort?.close(); port.close(); return; } // nothing left open: the worker ends
     if (m.frames) void sock.send(m.frames.map((f) => Buffer.from(f)));
   });
   parentPort?.postMessage({ ready: true });

@@ -12,9 +12,12 @@ START_TIMEOUT = 90
 TIMEOUT = 60
 
 
-def start(env: dict[str, str] | None = None):
-    """Starts the minitron kernel in a folder without node_modules (extra environment variables in env); returns (manager, client)."""
+def start(env: dict[str, str] | None = None, stderr=None):
+    """Starts the minitron kernel in a folder without node_modules (extra environment variables in env, its stderr to
+    an open file if given); returns (manager, client)."""
     extra = {"env": {**os.environ, **env}} if env else {}
+    if stderr is not None:
+        extra["stderr"] = stderr
     return start_new_kernel(kernel_name=KERNEL_NAME, cwd=NOTEBOOK_DIR, startup_timeout=START_TIMEOUT, **extra)
 
 

@@ -275,6 +275,24 @@ def test_restart_and_shutdown():
     assert not km.is_alive()
 
 
+def test_shutdown_request_exits_cleanly(tmp_path):
+    """A shutdown_request (what JupyterLab and nbclient send) ends the process with status 0 and nothing on stderr
+    after the start-up lines: no abort from the stdin thread's zeromq socket."""
+    err_path = tmp_path / "kernel.stderr"
+    with open(err_path, "w") as err:
+        km, kc = kutil.start(stderr=err)
+        proc = km.provisioner.process  # subprocess.Popen of the kernel
+        try:
+            _, out = execute(kc, "1 + 1")
+            assert result_text(out) == "2"
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=False)
+    assert not km.is_alive()
+    assert proc.wait(timeout=10) == 0, err_path.read_text()
+    assert "terminate called" not in err_path.read_text(), err_path.read_text()
+
+
 def test_stop_on_error_aborts_queued_cells(kc):
     first = kc.execute("await new Promise((r) => setTimeout(r, 300));\nthrow new Error('first fails')")
     queued = kc.execute("'should not run'")
