@@ -16,12 +16,18 @@ function targetsFor(N: number, V: number): tf.Tensor1D {
   return tf.tensor1d(Array.from({ length: N }, (_, i) => (i % 3 === 2 ? -1 : (i * 7 + 3) % V)), 'int32');
 }
 
+/** The teacher of a test case, made inside the tidy of lossAndGrads: N rows over a vocabulary of V. */
+type TeacherOf = ((N: number, V: number) => LinearLossTeacher) | null;
+
+/** Live teacher logits [N, V] (seed 13, scale 5). */
+const liveTeacher: TeacherOf = (N, V) => ({ kind: 'logits', logits: tf.mul(rand([N, V], 13), 5) });
+
 /** Loss parts and the gradients of h and w (tf.grads) for one configuration of inputs. */
-function lossAndGrads(fn: LossFn, N: number, D: number, V: number, useTeacher: boolean, useTargets: boolean, o: Partial<LinearLossOptions>): Out {
+function lossAndGrads(fn: LossFn, N: number, D: number, V: number, teacherOf: TeacherOf, useTargets: boolean, o: Partial<LinearLossOptions>, hScale = 2): Out {
   let out: Out | null = null;
   tf.tidy(() => {
-    const h = tf.mul(rand([N, D], 11), 2), w = rand([V, D], 12); // [N, D], [V, D]
-    const teacher = useTeacher ? { kind: 'logits' as const, logits: tf.mul(rand([N, V], 13), 5) } : null; // [N, V]
+    const h = tf.mul(rand([N, D], 11), hScale), w = rand([V, D], 12); // [N, D], [V, D]
+    const teacher = teacherOf ? teacherOf(N, V) : null;
     const tg = useTargets ? targetsFor(N, V) : null;
     let kl: number | null = null, ce: number | null = null, total = 0;
     const [dh, dw] = tf.grads((hi: tf.Tensor, wi: tf.Tensor) => {
@@ -59,8 +65,8 @@ describe('linearDistillLoss (native) vs the unfused tfjs path', { skip: skipNati
       it(`KL + CE, τ = ${tau}, ${name}: values and gradients of h and w`, () => {
         const o = { temperature: tau, klWeight: 0.7, ceWeight: 0.3, ...tiles };
         const before = tf.memory().numTensors;
-        const nat = lossAndGrads(linearDistillLoss, 13, 8, 37, true, true, o);
-        const ref = lossAndGrads(linearDistillLossReference, 13, 8, 37, true, true, o);
+        const nat = lossAndGrads(linearDistillLoss, 13, 8, 37, liveTeacher, true, o);
+        const ref = lossAndGrads(linearDistillLossReference, 13, 8, 37, liveTeacher, true, o);
         assert.equal(tf.memory().numTensors, before, 'tensor leak');
         near(nat.kl, ref.kl, 'kl'); near(nat.ce, ref.ce, 'ce'); near(nat.total, ref.total, 'total');
         assertClose(nat.dh, ref.dh, 1e-4, 1e-6, 'dh');
@@ -73,8 +79,8 @@ describe('linearDistillLoss (native) vs the unfused tfjs path', { skip: skipNati
   for (const [what, t, c, klWeight, ceWeight] of partial) {
     it(`${what}: the absent part is null and the gradients match`, () => {
       const o = { temperature: 2, klWeight, ceWeight, rowBlock: 4, vocabChunk: 16 };
-      const nat = lossAndGrads(linearDistillLoss, 9, 6, 50, t, c, o);
-      const ref = lossAndGrads(linearDistillLossReference, 9, 6, 50, t, c, o);
+      const nat = lossAndGrads(linearDistillLoss, 9, 6, 50, t ? liveTeacher : null, c, o);
+      const ref = lossAndGrads(linearDistillLossReference, 9, 6, 50, t ? liveTeacher : null, c, o);
       near(nat.kl, ref.kl, 'kl'); near(nat.ce, ref.ce, 'ce'); near(nat.total, ref.total, 'total');
       assertClose(nat.dh, ref.dh, 1e-4, 1e-6, 'dh');
       assertClose(nat.dw, ref.dw, 1e-4, 1e-6, 'dw');
@@ -150,26 +156,6 @@ function topKTeacher(N: number, V: number, k: number, seed: number, scale = 5): 
   return { kind: 'topk', values: values as tf.Tensor2D, indices: indices as tf.Tensor2D, lse: tf.logSumExp(t, -1) as tf.Tensor1D };
 }
 
-/** Loss parts and gradients of h and w against a cached top-k teacher. */
-function topKLossAndGrads(fn: LossFn, N: number, D: number, V: number, k: number, useTargets: boolean, o: Partial<LinearLossOptions>, hScale = 2): Out {
-  let out: Out | null = null;
-  tf.tidy(() => {
-    const h = tf.mul(rand([N, D], 11), hScale), w = rand([V, D], 12); // [N, D], [V, D]
-    const teacher = topKTeacher(N, V, k, 13);
-    const tg = useTargets ? targetsFor(N, V) : null;
-    let kl: number | null = null, ce: number | null = null, total = 0;
-    const [dh, dw] = tf.grads((hi: tf.Tensor, wi: tf.Tensor) => {
-      const r = fn(hi, wi, teacher, tg, o);
-      kl = r.kl ? r.kl.dataSync()[0] : null;
-      ce = r.ce ? r.ce.dataSync()[0] : null;
-      total = r.total.dataSync()[0];
-      return r.total;
-    })([h, w]);
-    out = { kl, ce, total, dh: Float32Array.from(dh.dataSync()), dw: Float32Array.from(dw.dataSync()) };
-  });
-  return out!;
-}
-
 describe('linearDistillLoss against a cached top-k teacher (native) vs the unfused tfjs path', { skip: skipNative }, () => {
   before(() => installNativeKernels(addon!));
   const cases: [string, number, boolean, Partial<LinearLossOptions>][] = [
@@ -181,8 +167,8 @@ describe('linearDistillLoss against a cached top-k teacher (native) vs the unfus
   for (const [name, k, ce, o] of cases) {
     it(`${name}: values and gradients of h and w`, () => {
       const before = tf.memory().numTensors;
-      const nat = topKLossAndGrads(linearDistillLoss, 13, 8, 37, k, ce, o);
-      const ref = topKLossAndGrads(linearDistillLossReference, 13, 8, 37, k, ce, o);
+      const nat = lossAndGrads(linearDistillLoss, 13, 8, 37, (N, V) => topKTeacher(N, V, k, 13), ce, o);
+      const ref = lossAndGrads(linearDistillLossReference, 13, 8, 37, (N, V) => topKTeacher(N, V, k, 13), ce, o);
       assert.equal(tf.memory().numTensors, before, 'tensor leak');
       near(nat.kl, ref.kl, 'kl'); near(nat.ce, ref.ce, 'ce'); near(nat.total, ref.total, 'total');
       assertClose(nat.dh, ref.dh, 1e-4, 1e-6, 'dh');
@@ -198,8 +184,8 @@ describe('linearDistillLoss against a cached top-k teacher (native) vs the unfus
       const live = linearDistillLoss(h, w, { kind: 'logits', logits: t }, null);
       near(cached.kl!.dataSync()[0], live.kl!.dataSync()[0], 'k = V vs live', 1e-4);
     });
-    const nat = topKLossAndGrads(linearDistillLoss, 7, 8, 30, 29, true, { klWeight: 1, ceWeight: 0.2 }, 40);
-    const ref = topKLossAndGrads(linearDistillLossReference, 7, 8, 30, 29, true, { klWeight: 1, ceWeight: 0.2 }, 40);
+    const nat = lossAndGrads(linearDistillLoss, 7, 8, 30, (N, V) => topKTeacher(N, V, 29, 13), true, { klWeight: 1, ceWeight: 0.2 }, 40);
+    const ref = lossAndGrads(linearDistillLossReference, 7, 8, 30, (N, V) => topKTeacher(N, V, 29, 13), true, { klWeight: 1, ceWeight: 0.2 }, 40);
     near(nat.kl, ref.kl, 'kl', 1e-4); near(nat.total, ref.total, 'total', 1e-4);
     assertClose(nat.dh, ref.dh, 1e-3, 1e-5, 'dh');
   });
