@@ -44,9 +44,17 @@ export async function noLeaks<T>(fn: () => Promise<T> | T): Promise<T> {
   return out;
 }
 
-/** Temp folder for a test. */
+const madeTmpDirs: string[] = [];
+process.once('exit', () => {
+  if (process.env.MINITRON_KEEP_TMP === '1') return; // kept for a look after a failure
+  for (const d of madeTmpDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** Temp folder for a test, removed when the test process exits (MINITRON_KEEP_TMP=1 keeps it). */
 export function tmpDir(name: string): string {
-  return fs.mkdtempSync(path.join(require('node:os').tmpdir(), `minitron-${name}-`));
+  const d = fs.mkdtempSync(path.join(require('node:os').tmpdir(), `minitron-${name}-`));
+  madeTmpDirs.push(d);
+  return d;
 }
 
 /** Max |Δlogit| between our forward on the reference ids and transformers' saved logits; asserts no tensor leaks. */
