@@ -3,7 +3,7 @@ random init, activation importance vs random before retraining; perplexity and t
 from common import code, md, notebook, setup_cell, stamp_update_cell
 
 SHORT = "{ calibLen: 64, evalTokens: 512, trainChars: 60_000, steps: 3, batch: 2, seqLen: 64, warmup: 1, evalEvery: 3, taskCount: 6 }"
-FULL = "{ calibLen: 256, evalTokens: 4096, trainChars: 3_000_000, steps: 150, batch: 4, seqLen: 256, warmup: 10, evalEvery: 25, taskCount: 100 }"
+FULL = "{ calibLen: 256, evalTokens: 4096, trainChars: 1_000_000, steps: 40, batch: 4, seqLen: 256, warmup: 4, evalEvery: 10, taskCount: 50 }"
 
 CELLS = [
     md("""
@@ -140,7 +140,25 @@ rows.map((r) => ({ run: r.run, paramsM: +(r.params / 1e6).toFixed(1), pplAfterPr
     md("""
 ## Verdict
 
-Each claim, with the numbers above (full run; see the stamp for the budget):
+Each claim as a comparison of two runs of this notebook, computed from the numbers above (lower perplexity, higher
+accuracies are better; "holds" is read on perplexity):
+"""),
+    code("""
+const by = Object.fromEntries(results.map((r) => [r.name, r.scores]));
+const claims: Array<[string, string, string]> = [
+  ['width beats depth at equal size and tokens', 'width + KD', 'depth + KD'],
+  ['distillation beats cross-entropy retraining', 'width + KD', 'width + CE only'],
+  ['pruned + KD beats the same architecture from scratch', 'width + KD', 'width, from scratch + KD'],
+];
+[...claims.map(([claim, a, b]) => ({ claim: claim, ours: a, against: b, ppl: `${by[a].ppl.toFixed(1)} vs ${by[b].ppl.toFixed(1)}`,
+    lastWord: `${by[a].lastWord.toFixed(3)} vs ${by[b].lastWord.toFixed(3)}`, continuation: `${by[a].continuation.toFixed(3)} vs ${by[b].continuation.toFixed(3)}`,
+    holds: by[a].ppl < by[b].ppl ? 'yes' : 'no' })),
+  { claim: 'activation importance beats random before retraining', ours: 'activation', against: 'random',
+    ppl: `${beforeRetraining.activation.toFixed(1)} vs ${beforeRetraining.random.toFixed(1)}`, lastWord: '—', continuation: '—',
+    holds: beforeRetraining.activation < beforeRetraining.random ? 'yes' : 'no' }]
+"""),
+    md("""
+How to read them (full run; see the stamp for the budget):
 
 - **width vs depth** — compare `width + KD` with `depth + KD`: same parameters, same tokens.
 - **KD vs CE** — `width + KD` against `width + CE only`.
