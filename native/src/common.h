@@ -141,6 +141,7 @@ napi_value Attention(napi_env, napi_callback_info);
 napi_value AttentionGrad(napi_env, napi_callback_info);
 napi_value SeqAggregate(napi_env, napi_callback_info);
 napi_value CosineSum(napi_env, napi_callback_info);
+napi_value TopKLse(napi_env, napi_callback_info);
 napi_value LinearLoss(napi_env, napi_callback_info);
 napi_value LinearLossTopK(napi_env, napi_callback_info);
 

@@ -43,6 +43,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"attentionGrad", nullptr, AttentionGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"seqAggregate", nullptr, SeqAggregate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"cosineSum", nullptr, CosineSum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"topKLse", nullptr, TopKLse, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"linearLoss", nullptr, LinearLoss, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"linearLossTopK", nullptr, LinearLossTopK, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -1,6 +1,8 @@
 // Importance statistics straight from tapped activations (no intermediate tensors): per-unit aggregates over the
 // sequence of |x| (or of per-head L2 norms), and the summed cosine similarity of two row sets (block importance).
+// Also the teacher cache's per-row statistics: the k largest logits with their ids and the log-sum-exp of the row.
 #include "common.h"
+#include <queue>
 
 namespace mt {
 
@@ -69,6 +71,53 @@ napi_value CosineSum(napi_env env, napi_callback_info info) {
   napi_value out;
   napi_create_double(env, total, &out);
   return out;
+}
+
+// topKLse(x [rows, V], V, k, values [rows, k], ids Int32 [rows, k], lse [rows]): per row the k largest values in
+// descending order (equal values: the lower id first, as tf.topk) and log Σ exp(x). A size-k min-heap per row, O(V log k).
+napi_value TopKLse(napi_env env, napi_callback_info info) {
+  Args a(env, info, "topKLse");
+  size_t lx, lv, li, ll;
+  float *x = a.f32(0, &lx);
+  const int64_t V = a.count(1), K = a.count(2);
+  float *vals = a.f32(3, &lv);
+  int32_t *ids = a.i32(4, &li);
+  float *lse = a.f32(5, &ll);
+  if (a.failed) return nullptr;
+  if (V == 0 || K == 0 || K > V || lx % size_t(V) != 0) { a.range("x must be [rows, V] with 1 <= k <= V"); return nullptr; }
+  const size_t rows = lx / size_t(V);
+  if (lv != rows * K || li != rows * K || ll != rows) { a.range("values and ids must be [rows, k], lse [rows]"); return nullptr; }
+  // "a ranks below b": smaller value, or the same value and a larger id (so the heap keeps the lower ids on ties)
+  auto below = [](const std::pair<float, int32_t> &p, const std::pair<float, int32_t> &q) {
+    return p.first < q.first || (p.first == q.first && p.second > q.second);
+  };
+  parallelFor(rows, 16, [&](size_t r0, size_t r1) {
+    std::vector<std::pair<float, int32_t>> heap;
+    heap.reserve(size_t(K));
+    for (size_t r = r0; r < r1; r++) {
+      const float *row = x + r * size_t(V);
+      heap.clear();
+      float m = -INFINITY;
+      for (int64_t j = 0; j < V; j++) {
+        const std::pair<float, int32_t> e{row[j], int32_t(j)};
+        m = std::max(m, row[j]);
+        if (int64_t(heap.size()) < K) {
+          heap.push_back(e);
+          std::push_heap(heap.begin(), heap.end(), [&](auto &p, auto &q) { return below(q, p); });
+        } else if (below(heap.front(), e)) {
+          std::pop_heap(heap.begin(), heap.end(), [&](auto &p, auto &q) { return below(q, p); });
+          heap.back() = e;
+          std::push_heap(heap.begin(), heap.end(), [&](auto &p, auto &q) { return below(q, p); });
+        }
+      }
+      std::sort(heap.begin(), heap.end(), [&](auto &p, auto &q) { return below(q, p); });
+      for (int64_t k = 0; k < K; k++) { vals[r * K + k] = heap[k].first; ids[r * K + k] = heap[k].second; }
+      double z = 0;
+      for (int64_t j = 0; j < V; j++) z += std::exp(double(row[j]) - double(m));
+      lse[r] = float(double(m) + std::log(z));
+    }
+  });
+  return undef(env);
 }
 
 }  // namespace mt

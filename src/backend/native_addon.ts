@@ -53,6 +53,8 @@ export interface NativeAddon {
   seqAggregate(x: Float32Array, out: Float32Array, B: number, T: number, U: number, G: number, mode: number): void;
   /** Sum over rows of cos(a_row, b_row) for a, b [rows, D]. */
   cosineSum(a: Float32Array, b: Float32Array, D: number): number;
+  /** Per row of x [rows, V]: the k largest values (descending; ties: lower id first) and their ids, and log Σ exp(x). */
+  topKLse(x: Float32Array, V: number, k: number, values: Float32Array, ids: Int32Array, lse: Float32Array): void;
   /**
    * Fused lm_head + loss over row blocks × vocabulary chunks (student logits h·wᵀ never held in full): h [N, D],
    * w [V, D], teacher logits [N, V] or null, targets [N] (< 0: no CE term) or null. parts[0] = τ²·mean KL(teacher ‖

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { topKWithLse } from '../backend/topk.js';
 import { MinitronError } from '../errors.js';
 import type { ModelLike } from '../types.js';
 import { forward as modelForward } from '../model/forward.js';
@@ -78,8 +79,8 @@ function teacherStats(teacher: ModelLike, x: Int32Array, b: number, T: number, K
   const [values, indices, lse] = tf.tidy(() => {
     const logits = modelForward(teacher.spec, teacher.params, tf.tensor2d(x, [b, T], 'int32')); // [b, T, V]
     const flat = tf.reshape(logits, [b * T, teacher.spec.vocabSize]) as tf.Tensor2D; // [b*T, V]
-    const top = tf.topk(flat, K); // [b*T, K] values and ids
-    return [top.values, top.indices, tf.logSumExp(flat, -1)]; // lse: [b*T]
+    const top = topKWithLse(flat, K); // values, ids [b*T, K]; lse [b*T]
+    return [top.values, top.indices, top.lse];
   });
   try {
     return new Map<string, HostTensor>([
