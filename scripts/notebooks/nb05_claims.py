@@ -3,7 +3,7 @@ random init, activation importance vs random before retraining; perplexity and t
 from common import code, md, notebook, setup_cell, stamp_update_cell
 
 SHORT = "{ calibLen: 64, evalTokens: 512, trainChars: 60_000, steps: 3, batch: 2, seqLen: 64, warmup: 1, evalEvery: 3, taskCount: 6 }"
-FULL = "{ calibLen: 256, evalTokens: 4096, trainChars: 1_000_000, steps: 40, batch: 4, seqLen: 256, warmup: 4, evalEvery: 10, taskCount: 50 }"
+FULL = "{ calibLen: 256, evalTokens: 4096, trainChars: 1_000_000, steps: 24, batch: 4, seqLen: 256, warmup: 3, evalEvery: 8, taskCount: 40 }"
 
 CELLS = [
     md("""
