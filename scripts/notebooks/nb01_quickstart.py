@@ -2,7 +2,7 @@
 from common import code, md, notebook, setup_cell, stamp_update_cell
 
 SHORT = "{ calibBatches: 2, calibSeqs: 2, calibLen: 64, evalTokens: 512, trainChars: 60_000, steps: 4, batch: 2, seqLen: 64, warmup: 1, evalEvery: 2 }"
-FULL = "{ calibBatches: 8, calibSeqs: 4, calibLen: 256, evalTokens: 4096, trainChars: 1_500_000, steps: 120, batch: 8, seqLen: 256, warmup: 10, evalEvery: 20 }"
+FULL = "{ calibBatches: 8, calibSeqs: 4, calibLen: 256, evalTokens: 4096, trainChars: 4_000_000, steps: 400, batch: 8, seqLen: 256, warmup: 20, evalEvery: 50 }"
 
 CELLS = [
     md("""
@@ -132,19 +132,6 @@ live.flush();
 const distilled = { ...student, params: trained.params };
 const distilledPpl = await mt.perplexity(distilled, moby, evalOpts);
 ({ teacher: teacherPpl.ppl, pruned: prunedPpl.ppl, distilled: distilledPpl.ppl, ratioToTeacher: distilledPpl.ppl / teacherPpl.ppl })
-"""),
-    md("""
-**The recovery curve.** The held-out loss logged during training is measured on the same *Moby Dick* tokens, so
-its exponential is the perplexity at that point. How far distillation gets is a matter of tokens, and tokens are a
-matter of time on this hardware: the last column projects the wall time of the Minitron budget we aim for (2M
-tokens) at this run's measured rate.
-"""),
-    code("""
-const evalRows = trained.rows.filter((r: mt.TrainRow) => r.evalLoss !== undefined);
-const curve = [{ step: 0, tokens: 0, ppl: prunedPpl.ppl }, ...evalRows.map((r: mt.TrainRow) => ({ step: r.step, tokens: r.tokens, ppl: Math.exp(r.evalLoss!) }))]
-  .map((r) => ({ ...r, ppl: +r.ppl.toFixed(2), vsTeacher: +(r.ppl / teacherPpl.ppl).toFixed(3) }));
-const rate = trained.rows.reduce((s: number, r: mt.TrainRow) => s + (r.tokensPerSec ?? 0), 0) / trained.rows.length;
-({ curve: curve, tokensPerSecond: Math.round(rate), hoursFor2MTokens: +(2e6 / rate / 3600).toFixed(1) })
 """),
     md("""
 ## 5. Export
