@@ -53,6 +53,8 @@ interface DistillArgs {
   mode: DistillMode;
   v: Readonly<Partial<Record<string, string>>>;
   resume: boolean;
+  /** --state (default <out>.state): the training checkpoint and the export marker. */
+  stateDir: string;
   /** --resume of a run whose export already landed in --out (killed after saving it): nothing left to train. */
   exported: boolean;
 }
@@ -87,7 +89,7 @@ function parseDistillArgs(argv: string[]): DistillArgs | null {
   if (parsed.switches.resume && !fs.existsSync(path.join(stateDir, 'checkpoint'))) {
     throw new UsageError(`--resume: no checkpoint in ${path.join(stateDir, 'checkpoint')} (expected one from an earlier run with this --state)`);
   }
-  return { teacherDir: v.teacher ?? null, teacherCache: v['teacher-cache'] ?? null, studentDir: v.student, dataFile: v.data, evalFile: v.eval ?? v.data, out: v.out, mode, v, resume: parsed.switches.resume ?? false, exported };
+  return { teacherDir: v.teacher ?? null, teacherCache: v['teacher-cache'] ?? null, studentDir: v.student, dataFile: v.data, evalFile: v.eval ?? v.data, out: v.out, mode, v, resume: parsed.switches.resume ?? false, stateDir, exported };
 }
 
 /** --out and --state: clear of every input and of each other, writable, with room for the weights, before any work. */
@@ -138,7 +140,7 @@ function trainOptions(a: DistillArgs, student: LoadedModel, teacher: LoadedModel
       temperature: numFlag('--temperature', v.temperature, L.temperature), topK: intFlag('--top-k', v['top-k'], L.topK), weights,
     },
     evalData: evalIds, evalEvery: intFlag('--eval-every', v['eval-every'], D.evalEvery, 0),
-    checkpointEvery: intFlag('--checkpoint-every', v['checkpoint-every'], 50, 0), outDir: a.v.state ?? `${a.out}.state`,
+    checkpointEvery: intFlag('--checkpoint-every', v['checkpoint-every'], 50, 0), outDir: a.stateDir,
     resume: a.resume, seed: intFlag('--seed', v.seed, D.seed, 0), handleSigint: true, onStep: progressPrinter(),
   };
 }
@@ -151,7 +153,7 @@ async function finish(a: DistillArgs, r: DistillResult, student: LoadedModel, ev
     return;
   }
   // the marker goes first: the export is renamed into place whole, so "marker and --out/config.json" means it landed
-  if (r.checkpoint !== null) writeFileAtomic(exportMarker(a.v.state ?? `${a.out}.state`), JSON.stringify({ out: path.resolve(a.out), step: r.step }));
+  if (r.checkpoint !== null) writeFileAtomic(exportMarker(a.stateDir), JSON.stringify({ out: path.resolve(a.out), step: r.step }));
   await saveCheckpoint(a.out, student.spec, r.params, { tokenizerFrom: student.dir, baseConfig: student.config });
   console.log(`saved ${a.out}`);
   const ppl = await perplexityOfIds(student.spec, r.params, evalIds, { seqLen, stride: seqLen, batch });
@@ -160,7 +162,7 @@ async function finish(a: DistillArgs, r: DistillResult, student: LoadedModel, ev
 
 /** --resume after the export landed (the run was killed while measuring it): say so and measure the export. */
 async function reportLanded(a: DistillArgs): Promise<void> {
-  console.log(`already finished: ${a.out} holds this run's export (see ${exportMarker(a.v.state ?? `${a.out}.state`)})`);
+  console.log(`already finished: ${a.out} holds this run's export (see ${exportMarker(a.stateDir)})`);
   const m = await loadModel(a.out);
   try {
     const evalIds = encodeText(m, a.evalFile, intFlag('--eval-tokens', a.v['eval-tokens'], 16384, 0));
