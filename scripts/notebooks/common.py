@@ -33,10 +33,11 @@ const stampView = mt.display(mt.stamp({{ seed: 0, model: MODEL, data: {{ sotu, m
 """)
 
 
-def stamp_update_cell(plan_expr: str = "null") -> nbf.NotebookNode:
+def stamp_update_cell(plan_expr: str = "null", files_expr: str = "") -> nbf.NotebookNode:
+    files = f"files: {files_expr}, " if files_expr else ""
     return code(f"""
 // The stamp at the top now also carries the plan this notebook produced.
-stampView.update(mt.stamp({{ seed: 0, model: MODEL, data: {{ sotu: sotu, moby: moby }}, plan: {plan_expr}, extra: {{ budgets: B }} }}));
+stampView.update(mt.stamp({{ seed: 0, model: MODEL, data: {{ sotu: sotu, moby: moby }}, plan: {plan_expr}, {files}extra: {{ budgets: B }} }}));
 'stamp updated'
 """)
 

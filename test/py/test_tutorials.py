@@ -131,6 +131,10 @@ def test_05_claims():
     assert sizes["droppedLayers"] == 8 and sizes["sizeGap"] < 0.01, sizes
     before = numbers(result(code, "const beforeRetraining")["text/plain"])
     assert before["teacher"] < min(before["activation"], before["magnitude"], before["random"]), before
+    gemma = numbers(result(code, "const gemmaBeforeRetraining")["text/plain"])
+    assert gemma["teacher"] < min(gemma["activation"], gemma["magnitude"], gemma["random"]), gemma
+    verdict = re.sub(r"\x1b\[[0-9;]*m", "", result(code, "const claims: Array")["text/plain"])
+    assert "on Gemma 3 270M" in verdict and verdict.count("holds:") == 5, verdict
     table = re.sub(r"\x1b\[[0-9;]*m", "", result(code, "const rows = [")["text/plain"])
     for name in ("teacher", "width + KD", "depth + KD", "width + CE only", "width, from scratch + KD"):
         assert name in table, (name, table)
